@@ -1,0 +1,165 @@
+// Eager tasks: remote() starts a task now and returns a Ref to its result.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "weft/detail/task.hpp"
+#include "weft/ref.hpp"
+
+namespace weft {
+
+// Per-task options, e.g. remote(TaskOptions{.name = "load", .retries = 2}, load, path).
+struct TaskOptions {
+  // Shown in errors and diagnostics. Default: the WEFT_REMOTE name of a registered
+  // function, else the callable's type name.
+  std::string name;
+  // How many times to run the task again after it throws before reporting the error.
+  int retries = 0;
+};
+
+// Starts f(args...) as a task and returns a Ref to its result at once, like Ray's
+// f.remote(args) or Dask's client.submit. An argument that is a Ref<T> is a dependency: the
+// task starts when it is available and receives the value as a const T&. If a dependency
+// failed or was cancelled, the task does not run and fails (or is cancelled) with it.
+// Other arguments are copied (or moved) into the task.
+template <class F, class... Args>
+  requires std::is_invocable_v<std::decay_t<F>&,
+                               typename detail::resolved<std::decay_t<Args>>::type...>
+auto remote(const TaskOptions& options, F&& f, Args&&... args) {
+  using TaskT = detail::Task<std::decay_t<F>, std::decay_t<Args>...>;
+  using R = detail::task_result_t<std::decay_t<F>, std::decay_t<Args>...>;
+  auto* task = new TaskT(options.retries, std::forward<F>(f), std::forward<Args>(args)...);
+  if (!options.name.empty()) task->set_name(options.name);
+  task->retain();  // one reference for the Ref, one for the executor
+  Ref<R> ref{detail::StatePtr<detail::ValueState<R>>(task)};
+  task->start();
+  return ref;
+}
+
+template <class F, class... Args>
+  requires std::is_invocable_v<std::decay_t<F>&,
+                               typename detail::resolved<std::decay_t<Args>>::type...>
+auto remote(F&& f, Args&&... args) {
+  return remote(TaskOptions{}, std::forward<F>(f), std::forward<Args>(args)...);
+}
+
+// Gets every value, in order. Throws the first error met (in input order).
+template <class T>
+std::vector<T> get(const std::vector<Ref<T>>& refs) {
+  std::vector<T> out;
+  out.reserve(refs.size());
+  for (const Ref<T>& r : refs) out.push_back(get(r));
+  return out;
+}
+
+namespace detail {
+// Shared by wait() and as_completed(): tracks completions of a set of states.
+class CompletionSet;
+std::shared_ptr<CompletionSet> watch_states(std::vector<TaskState*> states);
+// Blocks until `count` states have completed or the deadline passes; returns how many have.
+std::size_t wait_completions(CompletionSet& set, std::size_t count,
+                             std::chrono::steady_clock::time_point deadline);
+// The index (into the vector given to watch_states) of the n-th state to complete.
+// REQUIRES: at least n + 1 have completed.
+std::size_t completion_at(const CompletionSet& set, std::size_t n);
+
+template <class T>
+std::vector<TaskState*> states_of(const std::vector<Ref<T>>& refs) {
+  std::vector<TaskState*> states;
+  states.reserve(refs.size());
+  for (const Ref<T>& r : refs) states.push_back(r.state());
+  return states;
+}
+}  // namespace detail
+
+template <class T>
+struct WaitResult {
+  std::vector<Ref<T>> ready;      // done (successfully or not), in input order
+  std::vector<Ref<T>> not_ready;  // the rest, in input order
+};
+
+// Waits until `num_returns` of `refs` are done or `timeout` passes, like ray.wait, and splits
+// them. Returns at most num_returns ready refs (those first in input order). A zero
+// num_returns means all. Never throws for failed tasks: get() does.
+template <class T>
+WaitResult<T> wait(const std::vector<Ref<T>>& refs, std::size_t num_returns = 0,
+                   std::chrono::nanoseconds timeout = std::chrono::nanoseconds::max()) {
+  if (num_returns == 0 || num_returns > refs.size()) num_returns = refs.size();
+  const auto now = std::chrono::steady_clock::now();
+  const auto deadline = timeout >= std::chrono::steady_clock::time_point::max() - now
+                            ? std::chrono::steady_clock::time_point::max()
+                            : now + timeout;
+  auto set = detail::watch_states(detail::states_of(refs));
+  detail::wait_completions(*set, num_returns, deadline);
+  WaitResult<T> result;
+  for (const Ref<T>& r : refs) {
+    if (result.ready.size() < num_returns && r.done()) {
+      result.ready.push_back(r);
+    } else {
+      result.not_ready.push_back(r);
+    }
+  }
+  return result;
+}
+
+// Yields refs in the order their tasks finish, like Dask's as_completed:
+//   for (const Ref<int>& r : weft::as_completed(refs)) use(weft::get(r));
+// Iteration blocks until the next one is done.
+template <class T>
+class AsCompleted {
+ public:
+  explicit AsCompleted(std::vector<Ref<T>> refs)
+      : refs_(std::move(refs)), set_(detail::watch_states(detail::states_of(refs_))) {}
+
+  class iterator {
+   public:
+    using value_type = Ref<T>;
+    using difference_type = std::ptrdiff_t;
+    const Ref<T>& operator*() const { return owner_->at(n_); }
+    iterator& operator++() {
+      ++n_;
+      return *this;
+    }
+    bool operator==(const iterator& o) const { return n_ == o.n_; }
+
+   private:
+    friend class AsCompleted;
+    iterator(AsCompleted* owner, std::size_t n) : owner_(owner), n_(n) {}
+    AsCompleted* owner_;
+    std::size_t n_;
+  };
+
+  iterator begin() { return iterator(this, 0); }
+  iterator end() { return iterator(this, refs_.size()); }
+
+ private:
+  const Ref<T>& at(std::size_t n) {
+    detail::wait_completions(*set_, n + 1, std::chrono::steady_clock::time_point::max());
+    return refs_[detail::completion_at(*set_, n)];
+  }
+  std::vector<Ref<T>> refs_;
+  std::shared_ptr<detail::CompletionSet> set_;
+};
+
+template <class T>
+AsCompleted<T> as_completed(std::vector<Ref<T>> refs) {
+  return AsCompleted<T>(std::move(refs));
+}
+
+}  // namespace weft
+
+// Registers a free function under a stable name, used in task names, diagnostics and (for
+// runtimes that cross processes) to find the function in another process.
+#define WEFT_REMOTE(fn)                                                                \
+  static const bool weft_registered_##fn [[maybe_unused]] = ::weft::detail::register_function( \
+      reinterpret_cast<const void*>(&fn), #fn)
+
+namespace weft::detail {
+bool register_function(const void* fn, const char* name);
+}  // namespace weft::detail

@@ -1,0 +1,7 @@
+// weft: parallel and distributed computing for C++. Include this one header.
+#pragma once
+
+#include "weft/error.hpp"
+#include "weft/ref.hpp"
+#include "weft/remote.hpp"
+#include "weft/runtime.hpp"

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs every Debian package that weft's build, tests and benchmarks need.
+# Idempotent; run as root (or through sudo). Skips apt entirely when all
+# packages are already present, so repeated runs cost well under a second.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config clang-format
+  libgtest-dev libgmock-dev libbenchmark-dev libtbb-dev
+  python3 python3-dask python3-joblib python3-numpy libopenblas0-pthread
+  python3-distributed libxxhash-dev libeigen3-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

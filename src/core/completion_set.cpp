@@ -1,0 +1,82 @@
+// CompletionSet: records the order in which a set of states completes, for wait() and
+// as_completed().
+#include <algorithm>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "weft/detail/backend.hpp"
+#include "weft/remote.hpp"
+
+namespace weft::detail {
+
+class CompletionSet {
+ public:
+  // A waiter per watched state. Each keeps the set alive until it fires, so a caller may
+  // give up (a wait() that timed out) while tasks are still running.
+  struct Node final : Waiter {
+    std::shared_ptr<CompletionSet> set;
+    std::size_t index = 0;
+    void on_complete(TaskState&) noexcept override {
+      std::shared_ptr<CompletionSet> keep = std::move(set);
+      keep->record(index);
+    }
+  };
+
+  explicit CompletionSet(std::size_t n) : nodes(n) { order.reserve(n); }
+
+  void record(std::size_t index) noexcept {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      order.push_back(index);
+    }
+    cv.notify_all();
+  }
+
+  mutable std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::size_t> order;  // guarded by mu
+  std::vector<Node> nodes;
+};
+
+std::shared_ptr<CompletionSet> watch_states(std::vector<TaskState*> states) {
+  auto set = std::make_shared<CompletionSet>(states.size());
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    CompletionSet::Node& node = set->nodes[i];
+    node.set = set;
+    node.index = i;
+    if (!states[i]->add_waiter(&node)) {
+      node.set.reset();
+      set->record(i);
+    }
+  }
+  return set;
+}
+
+std::size_t wait_completions(CompletionSet& set, std::size_t count,
+                             std::chrono::steady_clock::time_point deadline) {
+  // A pool thread must keep running tasks while it waits (what it waits for may be queued
+  // behind it), so it sleeps in short, growing slices between attempts to help.
+  auto slice = std::chrono::microseconds(50);
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(set.mu);
+      if (set.order.size() >= count) return set.order.size();
+    }
+    if (backend().help_one()) continue;
+    std::unique_lock<std::mutex> lock(set.mu);
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return set.order.size();
+    const auto until = deadline - now > slice ? now + slice : deadline;
+    set.cv.wait_until(lock, until, [&] { return set.order.size() >= count; });
+    slice = std::min<std::chrono::microseconds>(slice * 2, std::chrono::milliseconds(5));
+  }
+}
+
+std::size_t completion_at(const CompletionSet& set, std::size_t n) {
+  std::lock_guard<std::mutex> lock(set.mu);
+  return set.order[n];
+}
+
+}  // namespace weft::detail
