@@ -2,6 +2,7 @@
 #pragma once
 
 #include "weft/error.hpp"
+#include "weft/parallel.hpp"
 #include "weft/ref.hpp"
 #include "weft/remote.hpp"
 #include "weft/runtime.hpp"
