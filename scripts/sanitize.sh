@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Builds and runs the unit tests under sanitizers: AddressSanitizer + UndefinedBehaviorSanitizer
+# for all of them, ThreadSanitizer for the concurrent ones (all unit tests run threads).
+# usage: sanitize.sh [asan|tsan]...   (default: both)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+kinds=("$@")
+[ ${#kinds[@]} -eq 0 ] && kinds=(asan tsan)
+for kind in "${kinds[@]}"; do
+  case $kind in
+    asan) flags="address,undefined"; env=(ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1) ;;
+    tsan) flags="thread"; env=(TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1) ;;
+    *) echo "unknown sanitizer kind: $kind (expected asan or tsan)" >&2; exit 2 ;;
+  esac
+  dir=build-$kind
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWEFT_SANITIZE="$flags" \
+    -DWEFT_BUILD_EXAMPLES=OFF -DWEFT_BUILD_BENCH=OFF >/dev/null
+  cmake --build "$dir"
+  echo "== unit tests under $kind"
+  env "${env[@]}" ctest --test-dir "$dir" -L unit --output-on-failure -j2
+done
