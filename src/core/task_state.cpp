@@ -28,9 +28,8 @@ bool TaskState::add_waiter(Waiter* w) noexcept {
 }
 
 void TaskState::finish(Status s) noexcept {
-  // Waiters may drop the last outside reference (a dependent task finishing, a Ref going
-  // away), so keep this state alive until every waiter has run.
-  retain();
+  // No retain here: every caller holds a reference across the call (the executor's while it
+  // runs the task, the Ref's in cancel and put), so waiters cannot free this state.
   status_.store(s, std::memory_order_release);
   Waiter* w = waiters_.exchange(closed_list(), std::memory_order_acq_rel);
   while (w != nullptr) {
@@ -38,7 +37,6 @@ void TaskState::finish(Status s) noexcept {
     w->on_complete(*this);
     w = next;
   }
-  release();
 }
 
 void TaskState::wait() noexcept {

@@ -60,7 +60,7 @@ class TaskState {
                                            std::memory_order_relaxed);
   }
 
-  // Final transitions. REQUIRES: the caller claimed the state.
+  // Final transitions. REQUIRES: the caller claimed the state and holds a reference to it.
   void complete_done() noexcept { finish(Status::kDone); }
   void complete_failed(std::exception_ptr error) noexcept {
     error_ = std::move(error);
