@@ -41,8 +41,8 @@ int main(int argc, char** argv) {
   const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
 
   // The same computation in one thread, to show the tree computed the right thing.
-  const Matrix serial = random_normal(n, 1) * random_normal(n, 2) +
-                        random_normal(n, 3) * random_normal(n, 4);
+  const Matrix serial =
+      random_normal(n, 1) * random_normal(n, 2) + random_normal(n, 3) * random_normal(n, 4);
   const double diff = (result - serial).cwiseAbs().maxCoeff();
 
   std::printf("runtime: %s\n", rt.describe().c_str());

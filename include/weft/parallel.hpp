@@ -87,8 +87,8 @@ void run_items(BatchScheduler& batches, const std::string& name, Body& body) {
     try {
       for (; i < hi && !batches.stopped(); ++i) body(i);
     } catch (...) {
-      batches.fail(i, make_task_error(std::current_exception(),
-                                      name + "[" + std::to_string(i) + "]"));
+      batches.fail(i,
+                   make_task_error(std::current_exception(), name + "[" + std::to_string(i) + "]"));
     }
   }
 }
@@ -103,8 +103,9 @@ decltype(auto) item_at(R& range, std::size_t i) {
 // Calls f(i) for every i in [begin, end) in parallel. Throws the TaskError of the failing
 // index with the lowest number after stopping the other batches.
 template <class F>
-  requires std::is_invocable_v<F&, std::int64_t>
-void parallel_for(std::int64_t begin, std::int64_t end, F&& f, const ParallelOptions& options = {}) {
+requires std::is_invocable_v<F&, std::int64_t>
+void parallel_for(std::int64_t begin, std::int64_t end, F&& f,
+                  const ParallelOptions& options = {}) {
   if (end <= begin) return;
   detail::BatchScheduler batches(static_cast<std::size_t>(end - begin),
                                  detail::resolve_jobs(options.n_jobs), options.batch_size);
@@ -117,11 +118,12 @@ void parallel_for(std::int64_t begin, std::int64_t end, F&& f, const ParallelOpt
 // sized range (vector, array, span, iota view). The first failure (by input position)
 // stops the remaining batches and is thrown as a TaskError.
 template <class F, std::ranges::random_access_range Inputs>
-  requires std::ranges::sized_range<Inputs> &&
-           std::is_invocable_v<F&, std::ranges::range_reference_t<const Inputs>>
+requires std::ranges::sized_range<Inputs> &&
+    std::is_invocable_v<F&, std::ranges::range_reference_t<const Inputs>>
 auto parallel_map(F&& f, const Inputs& inputs, const ParallelOptions& options = {}) {
   using R = std::decay_t<std::invoke_result_t<F&, std::ranges::range_reference_t<const Inputs>>>;
-  static_assert(!std::is_void_v<R>, "parallel_map needs a result; use parallel_for for side effects");
+  static_assert(!std::is_void_v<R>,
+                "parallel_map needs a result; use parallel_for for side effects");
   const std::size_t n = std::ranges::size(inputs);
   detail::BatchScheduler batches(n, detail::resolve_jobs(options.n_jobs), options.batch_size);
   // Each slot is written by exactly one runner. vector<bool> packs bits, so it (and types
@@ -215,14 +217,14 @@ class ResultStream {
 //   for (auto& [i, r] : weft::parallel_map_unordered(f, inputs)) use(i, r);
 // `f` and `inputs` must outlive the stream. The calling thread only consumes.
 template <class F, std::ranges::random_access_range Inputs>
-  requires std::ranges::sized_range<Inputs> &&
-           std::is_invocable_v<F&, std::ranges::range_reference_t<const Inputs>>
+requires std::ranges::sized_range<Inputs> &&
+    std::is_invocable_v<F&, std::ranges::range_reference_t<const Inputs>>
 auto parallel_map_unordered(F& f, const Inputs& inputs, const ParallelOptions& options = {}) {
   using R = std::decay_t<std::invoke_result_t<F&, std::ranges::range_reference_t<const Inputs>>>;
   using Stream = ResultStream<R>;
   const int jobs = detail::resolve_jobs(options.n_jobs);
   auto shared = std::make_shared<typename Stream::Shared>(std::ranges::size(inputs), jobs,
-                                                           options.batch_size);
+                                                          options.batch_size);
   shared->running = jobs;
   std::vector<Ref<void>> runners;
   for (int j = 0; j < jobs; ++j) {

@@ -83,8 +83,7 @@ Ref<std::decay_t<V>> put(V&& value) {
 // and CancelledError if it was cancelled. On a pool thread, runs other tasks while waiting,
 // so tasks may wait on tasks they submitted. The reference stays valid while `ref` lives.
 template <class T>
-  requires(!std::is_void_v<T>)
-const T& get(const Ref<T>& ref) {
+requires(!std::is_void_v<T>) const T& get(const Ref<T>& ref) {
   detail::await(*ref.state());
   return ref.state()->value();
 }
@@ -92,8 +91,7 @@ const T& get(const Ref<T>& ref) {
 // As above, for a temporary Ref: returns a copy, since the Ref (and so the value) dies at
 // the end of the caller's full expression.
 template <class T>
-  requires(!std::is_void_v<T>)
-T get(Ref<T>&& ref) {
+requires(!std::is_void_v<T>) T get(Ref<T>&& ref) {
   detail::await(*ref.state());
   return ref.state()->value();
 }

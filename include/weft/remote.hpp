@@ -29,9 +29,9 @@ struct TaskOptions {
 // failed or was cancelled, the task does not run and fails (or is cancelled) with it.
 // Other arguments are copied (or moved) into the task.
 template <class F, class... Args>
-  requires std::is_invocable_v<std::decay_t<F>&,
-                               typename detail::resolved<std::decay_t<Args>>::type...>
-auto remote(const TaskOptions& options, F&& f, Args&&... args) {
+requires std::is_invocable_v < std::decay_t<F>
+&, typename detail::resolved<std::decay_t<Args>>::type... >
+       auto remote(const TaskOptions& options, F&& f, Args&&... args) {
   using TaskT = detail::Task<std::decay_t<F>, std::decay_t<Args>...>;
   using R = detail::task_result_t<std::decay_t<F>, std::decay_t<Args>...>;
   auto* task = new TaskT(options.retries, std::forward<F>(f), std::forward<Args>(args)...);
@@ -43,9 +43,8 @@ auto remote(const TaskOptions& options, F&& f, Args&&... args) {
 }
 
 template <class F, class... Args>
-  requires std::is_invocable_v<std::decay_t<F>&,
-                               typename detail::resolved<std::decay_t<Args>>::type...>
-auto remote(F&& f, Args&&... args) {
+requires std::is_invocable_v < std::decay_t<F>
+&, typename detail::resolved<std::decay_t<Args>>::type... > auto remote(F&& f, Args&&... args) {
   return remote(TaskOptions{}, std::forward<F>(f), std::forward<Args>(args)...);
 }
 
@@ -156,9 +155,9 @@ AsCompleted<T> as_completed(std::vector<Ref<T>> refs) {
 
 // Registers a free function under a stable name, used in task names, diagnostics and (for
 // runtimes that cross processes) to find the function in another process.
-#define WEFT_REMOTE(fn)                                                                \
-  static const bool weft_registered_##fn [[maybe_unused]] = ::weft::detail::register_function( \
-      reinterpret_cast<const void*>(&fn), #fn)
+#define WEFT_REMOTE(fn)                                     \
+  static const bool weft_registered_##fn [[maybe_unused]] = \
+      ::weft::detail::register_function(reinterpret_cast<const void*>(&fn), #fn)
 
 namespace weft::detail {
 bool register_function(const void* fn, const char* name);

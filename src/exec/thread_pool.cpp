@@ -35,8 +35,8 @@ thread_local ThreadContext t_ctx;
 constexpr int kSpins = 64;
 
 std::uint32_t next_random() noexcept {
-  thread_local std::uint32_t x = 0x9E3779B9u ^ static_cast<std::uint32_t>(
-                                                   reinterpret_cast<std::uintptr_t>(&x));
+  thread_local std::uint32_t x =
+      0x9E3779B9u ^ static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(&x));
   x ^= x << 13;
   x ^= x >> 17;
   x ^= x << 5;

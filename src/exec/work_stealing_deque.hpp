@@ -24,8 +24,7 @@ class WorkStealingDeque {
   static_assert(std::is_pointer_v<T>, "elements are pointers; null means empty");
 
  public:
-  explicit WorkStealingDeque(std::size_t capacity = 256)
-      : buffer_(new Buffer(capacity)) {}
+  explicit WorkStealingDeque(std::size_t capacity = 256) : buffer_(new Buffer(capacity)) {}
   WorkStealingDeque(const WorkStealingDeque&) = delete;
   WorkStealingDeque& operator=(const WorkStealingDeque&) = delete;
   ~WorkStealingDeque() { delete buffer_.load(std::memory_order_relaxed); }
@@ -83,7 +82,9 @@ class WorkStealingDeque {
  private:
   struct Buffer {
     explicit Buffer(std::size_t cap) : capacity(cap), slots(new std::atomic<T>[cap]) {}
-    std::atomic<T>& at(std::int64_t i) { return slots[static_cast<std::size_t>(i) & (capacity - 1)]; }
+    std::atomic<T>& at(std::int64_t i) {
+      return slots[static_cast<std::size_t>(i) & (capacity - 1)];
+    }
     const std::size_t capacity;  // a power of two
     std::unique_ptr<std::atomic<T>[]> slots;
   };

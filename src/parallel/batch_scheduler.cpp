@@ -16,8 +16,9 @@ bool BatchScheduler::next(std::size_t& lo, std::size_t& hi) noexcept {
     // Guided self-scheduling: a share of what is left, so the number of claims grows with
     // log(n) while the last batches are single items that even out the finish.
     const std::size_t size =
-        batch_size_ > 0 ? batch_size_
-                        : std::max<std::size_t>(1, remaining / (2 * static_cast<std::size_t>(jobs_)));
+        batch_size_ > 0
+            ? batch_size_
+            : std::max<std::size_t>(1, remaining / (2 * static_cast<std::size_t>(jobs_)));
     end = start + std::min(size, remaining);
   } while (!cursor_.compare_exchange_weak(start, end, std::memory_order_relaxed));
   lo = start;

@@ -82,7 +82,8 @@ TEST_P(ParallelTest, FirstExceptionPropagatesAndStopsTheRest) {
 
 TEST_P(ParallelTest, ForVisitsEveryIndexOnce) {
   std::vector<std::atomic<int>> seen(50000);
-  weft::parallel_for(-100, 49900, [&](std::int64_t i) { seen[static_cast<std::size_t>(i + 100)]++; });
+  weft::parallel_for(-100, 49900,
+                     [&](std::int64_t i) { seen[static_cast<std::size_t>(i + 100)]++; });
   for (auto& s : seen) ASSERT_EQ(s.load(), 1);
 }
 
@@ -130,7 +131,8 @@ TEST_P(ParallelTest, NestedParallelMapInsideTasks) {
   for (int row = 0; row < 20; ++row) EXPECT_EQ(outer[static_cast<std::size_t>(row)], row * 4950L);
 }
 
-INSTANTIATE_TEST_SUITE_P(Runtimes, ParallelTest, ::testing::Values("threads:2", "threads:3", "inline"),
+INSTANTIATE_TEST_SUITE_P(Runtimes, ParallelTest,
+                         ::testing::Values("threads:2", "threads:3", "inline"),
                          [](const auto& info) {
                            std::string n = info.param;
                            for (char& c : n) {
@@ -148,17 +150,16 @@ TEST(ParallelJobsTest, ZeroJobsIsAConfigError) {
 TEST(ParallelJobsTest, JobsLimitConcurrency) {
   auto rt = weft::init("threads:4");
   std::atomic<int> running{0}, peak{0};
-  weft::parallel_for(
-      0, 64,
-      [&](std::int64_t) {
-        int now = running.fetch_add(1) + 1;
-        int p = peak.load();
-        while (now > p && !peak.compare_exchange_weak(p, now)) {
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-        running.fetch_sub(1);
-      },
-      {.n_jobs = 2});
+  weft::parallel_for(0, 64,
+                     [&](std::int64_t) {
+                       int now = running.fetch_add(1) + 1;
+                       int p = peak.load();
+                       while (now > p && !peak.compare_exchange_weak(p, now)) {
+                       }
+                       std::this_thread::sleep_for(std::chrono::milliseconds(2));
+                       running.fetch_sub(1);
+                     },
+                     {.n_jobs = 2});
   EXPECT_LE(peak.load(), 2);
   EXPECT_GE(peak.load(), 1);
 }

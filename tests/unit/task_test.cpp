@@ -167,7 +167,9 @@ long fib(int n) {
   return weft::get(a) + weft::get(b);
 }
 
-TEST_P(TaskTest, RecursiveFanOutFromInsideTasks) { EXPECT_EQ(weft::get(weft::remote(fib, 18)), 2584); }
+TEST_P(TaskTest, RecursiveFanOutFromInsideTasks) {
+  EXPECT_EQ(weft::get(weft::remote(fib, 18)), 2584);
+}
 
 INSTANTIATE_TEST_SUITE_P(Runtimes, TaskTest, ::testing::Values("threads:2", "threads:4", "inline"),
                          [](const auto& info) {

@@ -115,11 +115,7 @@ class Task final : public ValueState<task_result_t<F, Args...>> {
 
   std::exception_ptr dependency_error() const noexcept {
     std::exception_ptr first;
-    std::apply(
-        [&](const auto&... a) {
-          ((first = first ? first : error_of(a)), ...);
-        },
-        args_);
+    std::apply([&](const auto&... a) { ((first = first ? first : error_of(a)), ...); }, args_);
     return first;
   }
 
@@ -134,9 +130,7 @@ class Task final : public ValueState<task_result_t<F, Args...>> {
   void fail_like(const std::exception_ptr& dep_error) noexcept {
     bool cancelled = false;
     std::apply(
-        [&](const auto&... a) {
-          ((cancelled = cancelled || cancelled_dep(a, dep_error)), ...);
-        },
+        [&](const auto&... a) { ((cancelled = cancelled || cancelled_dep(a, dep_error)), ...); },
         args_);
     if (cancelled) {
       this->complete_cancelled(dep_error);
@@ -155,7 +149,9 @@ class Task final : public ValueState<task_result_t<F, Args...>> {
 
   R call() {
     return std::apply(
-        [&](auto&... a) -> R { return std::invoke(f_, resolved<std::remove_cvref_t<decltype(a)>>::get(a)...); },
+        [&](auto&... a) -> R {
+          return std::invoke(f_, resolved<std::remove_cvref_t<decltype(a)>>::get(a)...);
+        },
         args_);
   }
 
