@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang-format
   libgtest-dev libgmock-dev libbenchmark-dev libtbb-dev
   python3 python3-dask python3-joblib python3-numpy libopenblas0-pthread
-  python3-distributed libxxhash-dev libeigen3-dev
+  python3-distributed libxxhash-dev libeigen3-dev libmsgpack-cxx-dev
 )
 
 missing=()

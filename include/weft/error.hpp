@@ -64,4 +64,12 @@ class TimeoutError : public Error {
   using Error::Error;
 };
 
+// Bytes that serde cannot decode as the requested type: malformed, truncated, too deeply
+// nested, or holding another type. what() names what was expected, what was found and
+// where ("at $.orders[3].price", or a byte offset for malformed input).
+class SerdeError : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace weft

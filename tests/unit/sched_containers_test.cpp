@@ -1,0 +1,121 @@
+// The scheduler's flat containers against their standard counterparts.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <unordered_map>
+#include <vector>
+
+#include "sched/containers.hpp"
+#include "sched/id_map.hpp"
+#include "sched/state.hpp"
+
+namespace {
+
+using namespace weft::sched::detail;
+
+TEST(IdMapTest, MatchesAnUnorderedMapUnderRandomInsertsAndErases) {
+  std::vector<std::uint64_t> keys;  // index -> key, as the scheduler's records
+  std::unordered_map<std::uint64_t, std::uint32_t> model;
+  IdMap map;
+  auto key_of = [&](std::uint32_t i) { return keys[i]; };
+  std::mt19937_64 rng(1);
+  for (int step = 0; step < 200'000; ++step) {
+    // Small key space so that erases and collisions are frequent; some huge keys too.
+    const std::uint64_t key = rng() % 3 == 0 ? rng() : rng() % 5000;
+    const auto it = model.find(key);
+    if (it == model.end()) {
+      const auto index = static_cast<std::uint32_t>(keys.size());
+      keys.push_back(key);
+      map.insert(key, index);
+      model.emplace(key, index);
+    } else if (rng() % 2 == 0) {
+      ASSERT_TRUE(map.erase(key, key_of));
+      model.erase(it);
+    }
+    const std::uint64_t probe = rng() % 5000;
+    const auto m = model.find(probe);
+    ASSERT_EQ(map.find(probe, key_of), m == model.end() ? IdMap::kNotFound : m->second);
+  }
+  ASSERT_EQ(map.size(), model.size());
+  for (const auto& [key, index] : model) ASSERT_EQ(map.find(key, key_of), index);
+  EXPECT_FALSE(map.erase(~0ull - 1, key_of));
+}
+
+TEST(SmallVecTest, StaysInlineThenGrowsAndMoves) {
+  SmallVec<std::uint32_t, 2> v;
+  EXPECT_EQ(v.heap_bytes(), 0u);
+  v.push_back(1);
+  v.push_back(2);
+  EXPECT_EQ(v.heap_bytes(), 0u);
+  for (std::uint32_t i = 3; i <= 100; ++i) v.push_back(i);
+  EXPECT_GT(v.heap_bytes(), 0u);
+  v.erase(0);
+  EXPECT_EQ(v.size(), 99u);
+  EXPECT_EQ(v[0], 2u);
+  EXPECT_EQ(v[98], 100u);
+  SmallVec<std::uint32_t, 2> w(std::move(v));
+  EXPECT_EQ(v.size(), 0u);
+  EXPECT_EQ(w.size(), 99u);
+  const std::uint32_t three[] = {7, 8, 9};
+  w.assign(three, 3);
+  EXPECT_EQ(std::vector<std::uint32_t>(w.begin(), w.end()), (std::vector<std::uint32_t>{7, 8, 9}));
+  w.assign(three, 1);
+  EXPECT_EQ(w.heap_bytes(), 0u);
+  static_assert(sizeof(SmallVec<Edge, 1>) == 16);
+  static_assert(sizeof(TaskRec) <= 112, "the per-task record is the scheduler's memory budget");
+}
+
+TEST(IndexedSetTest, InsertEraseAndMembership) {
+  IndexedSet s;
+  for (std::uint32_t x : {5u, 1u, 9u, 5u}) s.insert(x);
+  EXPECT_EQ(s.size(), 3u);
+  s.erase(1);
+  s.erase(42);
+  EXPECT_TRUE(s.contains(5));
+  EXPECT_FALSE(s.contains(1));
+  EXPECT_EQ(s.size(), 2u);
+  s.set(1, true);
+  s.set(9, false);
+  std::vector<std::uint32_t> items;
+  for (std::uint32_t i = 0; i < s.size(); ++i) items.push_back(s[i]);
+  std::sort(items.begin(), items.end());
+  EXPECT_EQ(items, (std::vector<std::uint32_t>{1, 5}));
+}
+
+TEST(ReadyQueueTest, PopsInKeyOrderWhateverThePushOrder) {
+  ReadyQueue q;
+  std::multimap<std::uint64_t, std::uint32_t> model;
+  std::mt19937_64 rng(3);
+  std::uint64_t key = 0;
+  for (std::uint32_t i = 0; i < 10'000; ++i) {
+    key = rng() % 4 == 0 ? rng() % (key + 1) : key + 1 + rng() % 3;  // mostly increasing
+    q.push({key, i});
+    model.emplace(key, i);
+    if (rng() % 3 == 0) {
+      ASSERT_EQ(q.top().key, model.begin()->first);
+      model.erase(model.begin());
+      q.pop();
+    }
+  }
+  while (!q.empty()) {
+    ASSERT_EQ(q.top().key, model.begin()->first);
+    model.erase(model.begin());
+    q.pop();
+  }
+  EXPECT_TRUE(model.empty());
+}
+
+TEST(ChunkedVecTest, ReferencesSurviveGrowth) {
+  ChunkedVec<std::uint64_t> v;
+  const std::uint32_t first = v.grow();
+  std::uint64_t& ref = v[first];
+  ref = 42;
+  for (std::uint32_t i = 1; i < 3 * ChunkedVec<std::uint64_t>::kPage; ++i) v[v.grow()] = i;
+  EXPECT_EQ(&ref, &v[first]);
+  EXPECT_EQ(v[first], 42u);
+  EXPECT_EQ(v[2 * ChunkedVec<std::uint64_t>::kPage + 5], 2 * ChunkedVec<std::uint64_t>::kPage + 5);
+}
+
+}  // namespace
