@@ -6,27 +6,28 @@
 
 namespace weft::exec {
 
-// A binary token. unpark() before park() makes the next park() return at once, so a waker
-// never needs to know whether the sleeper got to sleep yet. Spurious returns are allowed;
-// callers re-check their condition in a loop.
+// An event count. The owner takes a ticket, then checks its wake-up condition, then parks
+// with the ticket; any unpark() after the ticket was taken makes park() return. A waker
+// that makes the condition true before calling unpark() can therefore never be missed:
+// either the owner's check sees the condition, or the ticket is stale by the time it parks.
+// Only acquire/release are needed (the ticket load synchronises with the unpark), which
+// also keeps the protocol visible to ThreadSanitizer.
 class Parker {
  public:
-  // Owner only: blocks until a token is available, then consumes it.
-  void park() noexcept {
-    while (token_.exchange(0, std::memory_order_acquire) == 0) {
-      token_.wait(0, std::memory_order_relaxed);
-    }
-  }
-  // Owner only: drops a stale token before registering for a new wake-up.
-  void reset() noexcept { token_.store(0, std::memory_order_relaxed); }
+  using Ticket = std::uint32_t;
+
+  // Owner only: call before checking the condition.
+  Ticket prepare() const noexcept { return epoch_.load(std::memory_order_acquire); }
+  // Owner only: blocks until some unpark() happened after prepare() returned `ticket`.
+  void park(Ticket ticket) const noexcept { epoch_.wait(ticket, std::memory_order_acquire); }
   // Any thread.
   void unpark() noexcept {
-    token_.store(1, std::memory_order_release);
-    token_.notify_one();
+    epoch_.fetch_add(1, std::memory_order_release);
+    epoch_.notify_one();
   }
 
  private:
-  std::atomic<std::uint32_t> token_{0};
+  std::atomic<Ticket> epoch_{0};
 };
 
 }  // namespace weft::exec

@@ -172,7 +172,7 @@ void ThreadPool::run(detail::TaskState* task) noexcept {
 }
 
 void ThreadPool::sleep(Slot& slot, const detail::TaskState* awaited) noexcept {
-  slot.parker.reset();
+  const Parker::Ticket ticket = slot.parker.prepare();
   {
     std::lock_guard<std::mutex> lock(sleep_mu_);
     sleepers_.push_back(&slot.parker);
@@ -182,7 +182,7 @@ void ThreadPool::sleep(Slot& slot, const detail::TaskState* awaited) noexcept {
   // in num_sleepers_ and wakes us, or pushed before our check and we see its work here.
   const bool skip = has_work() || stopping_.load(std::memory_order_seq_cst) ||
                     (awaited != nullptr && awaited->done());
-  if (!skip) slot.parker.park();
+  if (!skip) slot.parker.park(ticket);
   std::lock_guard<std::mutex> lock(sleep_mu_);
   auto it = std::find(sleepers_.begin(), sleepers_.end(), &slot.parker);
   if (it != sleepers_.end()) {
@@ -240,8 +240,8 @@ void ThreadPool::wait(detail::TaskState& state) noexcept {
     } else if (is_worker) {
       sleep(*own, &state);  // as a pool sleeper, so new work still finds this thread
     } else {
-      parker.reset();
-      if (!state.done()) parker.park();
+      const Parker::Ticket ticket = parker.prepare();
+      if (!state.done()) parker.park(ticket);
     }
   }
 }

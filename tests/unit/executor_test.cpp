@@ -162,6 +162,23 @@ TEST(ThreadPoolTest, ManyExternalThreadsSubmitConcurrently) {
   EXPECT_EQ(total.load(), expected);
 }
 
+// A waiter that parks just as its task completes must still wake; a lost wake-up in the
+// parking protocol shows up here as a hang (caught by the test timeout).
+TEST(ThreadPoolTest, WaitersNeverMissACompletion) {
+  auto rt = weft::init("threads:2");
+  for (int round = 0; round < 20000; ++round) {
+    auto r = weft::remote([round] { return round; });
+    ASSERT_EQ(weft::get(r), round);
+  }
+  for (int round = 0; round < 2000; ++round) {
+    auto outer = weft::remote([round] {
+      auto inner = weft::remote([round] { return round + 1; });
+      return weft::get(inner);
+    });
+    ASSERT_EQ(weft::get(outer), round + 1);
+  }
+}
+
 TEST(ThreadPoolTest, InlineRunsInCallerThread) {
   auto rt = weft::init("inline");
   auto id = weft::remote([] { return std::this_thread::get_id(); });
