@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <exception>
 #include <functional>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -57,20 +58,33 @@ class Task final : public ValueState<task_result_t<F, Args...>> {
  public:
   template <class G, class... A>
   Task(int retries, G&& f, A&&... args)
-      : f_(std::forward<G>(f)), args_(std::forward<A>(args)...), retries_(retries) {}
+      : f_(std::forward<G>(f)), args_(std::in_place, std::forward<A>(args)...), retries_(retries) {}
 
   // Registers with the dependencies and schedules the task once they are all complete.
   // Consumes the reference the executor will drop after run().
   void start() noexcept {
     std::size_t next = 0;
-    std::apply([&](auto&... a) { (watch(a, next), ...); }, args_);
+    std::apply([&](auto&... a) { (watch(a, next), ...); }, *args_);
     dependency_done();  // the guard that kept the count above zero while registering
   }
 
+  // Runs once, when the dependencies are complete (or never started, if cancelled). The
+  // inputs are dropped before the result is published: intermediate values die as soon as
+  // their consumers have run, a finished graph does not pin its whole lineage, and
+  // releasing a long chain never recurses.
   void run() noexcept override {
-    if (!this->try_claim()) return;  // cancelled
+    if (!this->try_claim()) {  // cancelled before it started
+      args_.reset();
+      return;
+    }
     if (const std::exception_ptr e = dependency_error()) {
-      fail_like(e);
+      const bool cancelled = has_cancelled_dependency(e);
+      args_.reset();
+      if (cancelled) {
+        this->complete_cancelled(e);
+      } else {
+        this->complete_failed(e);
+      }
       return;
     }
     for (int attempt = 0;; ++attempt) {
@@ -81,11 +95,14 @@ class Task final : public ValueState<task_result_t<F, Args...>> {
         } else {
           this->emplace(call());
         }
+        args_.reset();
         this->complete_done();
         return;
       } catch (...) {
         if (attempt >= retries_) {
-          this->complete_failed(make_task_error(std::current_exception(), this->name()));
+          std::exception_ptr error = make_task_error(std::current_exception(), this->name());
+          args_.reset();
+          this->complete_failed(std::move(error));
           return;
         }
       }
@@ -115,7 +132,7 @@ class Task final : public ValueState<task_result_t<F, Args...>> {
 
   std::exception_ptr dependency_error() const noexcept {
     std::exception_ptr first;
-    std::apply([&](const auto&... a) { ((first = first ? first : error_of(a)), ...); }, args_);
+    std::apply([&](const auto&... a) { ((first = first ? first : error_of(a)), ...); }, *args_);
     return first;
   }
 
@@ -127,16 +144,12 @@ class Task final : public ValueState<task_result_t<F, Args...>> {
     return nullptr;
   }
 
-  void fail_like(const std::exception_ptr& dep_error) noexcept {
+  bool has_cancelled_dependency(const std::exception_ptr& dep_error) const noexcept {
     bool cancelled = false;
     std::apply(
         [&](const auto&... a) { ((cancelled = cancelled || cancelled_dep(a, dep_error)), ...); },
-        args_);
-    if (cancelled) {
-      this->complete_cancelled(dep_error);
-    } else {
-      this->complete_failed(dep_error);
-    }
+        *args_);
+    return cancelled;
   }
 
   template <class A>
@@ -152,11 +165,11 @@ class Task final : public ValueState<task_result_t<F, Args...>> {
         [&](auto&... a) -> R {
           return std::invoke(f_, resolved<std::remove_cvref_t<decltype(a)>>::get(a)...);
         },
-        args_);
+        *args_);
   }
 
   F f_;
-  std::tuple<Args...> args_;
+  std::optional<std::tuple<Args...>> args_;  // reset once the task will not run again
   std::array<Edge, kDeps> edges_{};
   std::atomic<std::uint32_t> pending_{kDeps + 1};
   int retries_;

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <new>
 #include <string>
 #include <type_traits>
@@ -82,8 +83,8 @@ class TaskState {
   void wait() noexcept;
 
   // The name given with set_name, else default_name().
-  std::string name() const { return name_.empty() ? default_name() : name_; }
-  void set_name(std::string name) { name_ = std::move(name); }
+  std::string name() const { return name_ ? *name_ : default_name(); }
+  void set_name(std::string name) { name_ = std::make_unique<const std::string>(std::move(name)); }
   // Computed on demand (errors, diagnostics) so that unnamed tasks cost no string.
   virtual std::string default_name() const { return "put"; }
 
@@ -99,7 +100,7 @@ class TaskState {
   std::atomic<Status> status_{Status::kPending};
   std::atomic<Waiter*> waiters_{nullptr};
   std::exception_ptr error_;
-  std::string name_;
+  std::unique_ptr<const std::string> name_;  // rare, so kept out of line: tasks stay small
   std::uint64_t id_ = next_id();
 };
 
