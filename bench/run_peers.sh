@@ -60,10 +60,10 @@ echo
 if ((overhead)); then
   # Interleaved repetitions, so that load from other processes hits weft and TBB alike.
   guard 300 "$build/bench/task_overhead_bench" --benchmark_repetitions="$reps" --benchmark_min_time=0.2 \
-    --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true \
+    --benchmark_enable_random_interleaving=true --benchmark_display_aggregates_only=true \
     --benchmark_out="$out/overhead.json" --benchmark_out_format=json >&2
   echo
-  echo "## Per-task overhead, weft vs oneTBB (median of $reps)"
+  echo "## Per-task overhead, weft vs oneTBB ($reps interleaved repetitions)"
   echo
   "$py" "$root/bench/overhead_table.py" "$out/overhead.json"
 fi
