@@ -84,4 +84,9 @@ struct ArrayExt {
 bool parse_array_ext(const Node& n, std::span<const Buffer> frames, ArrayExt& out,
                      std::string& error);
 
+// Appends `s` in double quotes, non-printable bytes as \xNN, at most `max_chars` of it
+// (then "..."): how decoded strings appear in error messages and decode_untyped().
+void append_quoted(std::string& out, std::string_view s,
+                   std::size_t max_chars = static_cast<std::size_t>(-1));
+
 }  // namespace weft::serde::detail

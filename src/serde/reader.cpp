@@ -59,21 +59,9 @@ class ScratchLease {
 };
 
 std::string quote(std::string_view s) {
-  constexpr std::size_t kMax = 32;
-  std::string out = "\"";
-  for (std::size_t i = 0; i < s.size() && i < kMax; ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-      out += static_cast<char>(c);
-    } else {
-      const char* digits = "0123456789abcdef";
-      out += "\\x";
-      out += digits[c >> 4];
-      out += digits[c & 15];
-    }
-  }
-  if (s.size() > kMax) out += "...";
-  return out + "\"";
+  std::string out;
+  append_quoted(out, s, 32);
+  return out;
 }
 
 // Field `i` of "a, b, c", or empty.

@@ -18,12 +18,10 @@ std::uint64_t hash_signature(std::string_view signature) noexcept {
   return XXH3_64bits(signature.data(), signature.size());
 }
 
-namespace {
-
-void append_string(std::string& out, const char* p, std::size_t n) {
+void append_quoted(std::string& out, std::string_view s, std::size_t max_chars) {
   out += '"';
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto c = static_cast<unsigned char>(p[i]);
+  for (std::size_t i = 0; i < s.size() && i < max_chars; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
       out += static_cast<char>(c);
     } else {
@@ -33,10 +31,9 @@ void append_string(std::string& out, const char* p, std::size_t n) {
       out += digits[c & 15];
     }
   }
+  if (s.size() > max_chars) out += "...";
   out += '"';
 }
-
-}  // namespace
 }  // namespace detail
 
 // Walks the nodes iteratively (the parser already bounded the nesting, but a loop has no
@@ -83,7 +80,7 @@ std::string decode_untyped(std::span<const std::byte> body, std::span<const Buff
         out += detail::format_double(n.f);
         break;
       case NodeType::kStr:
-        detail::append_string(out, n.p, n.size);
+        detail::append_quoted(out, std::string_view(n.p, n.size));
         break;
       case NodeType::kBin:
         out += "bin[" + std::to_string(n.size) + "]";

@@ -20,6 +20,7 @@
 #include <variant>
 #include <vector>
 
+#include "per_runtime.hpp"
 #include "weft/weft.hpp"
 
 namespace {
@@ -250,14 +251,12 @@ TEST(GraphTest, WriteDotHasNodesAndEdges) {
 
 // ---- Computing, on each runtime ----
 
-class ComputeTest : public ::testing::TestWithParam<const char*> {
+class ComputeTest : public weft::testing::PerRuntime {
  protected:
   void SetUp() override {
-    rt_.emplace(weft::init(GetParam()));
+    PerRuntime::SetUp();
     g_calls.store(0);
   }
-  void TearDown() override { rt_.reset(); }
-  std::optional<weft::Runtime> rt_;
 };
 
 TEST_P(ComputeTest, ComputesOneAndSeveralOutputs) {
@@ -417,12 +416,6 @@ TEST_P(ComputeTest, ComputeInsideATask) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Runtimes, ComputeTest, ::testing::Values("threads:2", "inline"),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           for (char& c : n) {
-                             if (c == ':') c = '_';
-                           }
-                           return n;
-                         });
+                         weft::testing::runtime_name);
 
 }  // namespace

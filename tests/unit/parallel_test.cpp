@@ -11,16 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "per_runtime.hpp"
 #include "weft/weft.hpp"
 
 namespace {
 
-class ParallelTest : public ::testing::TestWithParam<const char*> {
- protected:
-  void SetUp() override { rt_.emplace(weft::init(GetParam())); }
-  void TearDown() override { rt_.reset(); }
-  std::optional<weft::Runtime> rt_;
-};
+class ParallelTest : public weft::testing::PerRuntime {};
 
 TEST_P(ParallelTest, MapKeepsInputOrder) {
   std::vector<int> in(100000);
@@ -133,13 +129,7 @@ TEST_P(ParallelTest, NestedParallelMapInsideTasks) {
 
 INSTANTIATE_TEST_SUITE_P(Runtimes, ParallelTest,
                          ::testing::Values("threads:2", "threads:3", "inline"),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           for (char& c : n) {
-                             if (c == ':') c = '_';
-                           }
-                           return n;
-                         });
+                         weft::testing::runtime_name);
 
 TEST(ParallelJobsTest, ZeroJobsIsAConfigError) {
   auto rt = weft::init("threads:2");

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "per_runtime.hpp"
 #include "weft/weft.hpp"
 
 namespace {
@@ -19,12 +20,7 @@ WEFT_REMOTE(square);
 
 int add(int a, int b) { return a + b; }
 
-class TaskTest : public ::testing::TestWithParam<const char*> {
- protected:
-  void SetUp() override { rt_.emplace(weft::init(GetParam())); }
-  void TearDown() override { rt_.reset(); }
-  std::optional<weft::Runtime> rt_;
-};
+class TaskTest : public weft::testing::PerRuntime {};
 
 TEST_P(TaskTest, RemoteReturnsValue) {
   weft::Ref<int> r = weft::remote(square, 7);
@@ -212,13 +208,7 @@ TEST_P(TaskTest, DroppingALongChainDoesNotRecurse) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Runtimes, TaskTest, ::testing::Values("threads:2", "threads:4", "inline"),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           for (char& c : n) {
-                             if (c == ':') c = '_';
-                           }
-                           return n;
-                         });
+                         weft::testing::runtime_name);
 
 // Cancellation needs tasks that have not started yet, so it uses the threads runtime with
 // one worker held busy.
