@@ -248,6 +248,7 @@ class Scheduler {
   // Stealing (stealing.cpp).
   void try_steal(std::uint32_t thief);
   void cancel_steal(std::uint32_t x);
+  std::uint32_t pending_steal(WorkerId victim, TaskId id);
   static bool has_idle_thread(const WorkerRec& w);
 
   Config config_;

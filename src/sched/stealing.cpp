@@ -100,14 +100,22 @@ void Scheduler::cancel_steal(std::uint32_t x) {
   }
 }
 
-void Scheduler::on(const StealConfirmed& e) {
-  const std::uint32_t v = find_worker(e.victim);
-  const std::uint32_t x = find_task(e.task);
+// The task of a steal answer, if that steal is still pending on that victim; stale answers
+// (the task finished, moved or was released meanwhile) are counted and ignored.
+std::uint32_t Scheduler::pending_steal(WorkerId victim, TaskId id) {
+  const std::uint32_t v = find_worker(victim);
+  const std::uint32_t x = find_task(id);
   if (v == kNone || x == kNone || task(x).state != TaskState::kProcessing || task(x).worker != v ||
       (task(x).flags & kStealPending) == 0) {
     ++stats_.ignored_events;
-    return;
+    return kNone;
   }
+  return x;
+}
+
+void Scheduler::on(const StealConfirmed& e) {
+  const std::uint32_t x = pending_steal(e.victim, e.task);
+  if (x == kNone) return;
   const std::uint32_t thief = steals_.at(x);
   cancel_steal(x);
   unassign(x);  // the victim has dropped it already: no CancelOnWorker
@@ -120,13 +128,8 @@ void Scheduler::on(const StealConfirmed& e) {
 }
 
 void Scheduler::on(const StealRejected& e) {
-  const std::uint32_t v = find_worker(e.victim);
-  const std::uint32_t x = find_task(e.task);
-  if (v == kNone || x == kNone || task(x).state != TaskState::kProcessing || task(x).worker != v ||
-      (task(x).flags & kStealPending) == 0) {
-    ++stats_.ignored_events;
-    return;
-  }
+  const std::uint32_t x = pending_steal(e.victim, e.task);
+  if (x == kNone) return;
   cancel_steal(x);
   task(x).flags |= kStealBlocked;
 }

@@ -6,30 +6,19 @@
 #include <vector>
 
 #include "sched/scheduler.hpp"
+#include "sched_harness.hpp"
 
 namespace {
 
 using namespace weft::sched;
-
-// Feeds one event, checks the invariants, returns the actions.
-struct Harness {
-  Scheduler s;
-  explicit Harness(Config config = {}) : s(config) {}
-  std::vector<Action> operator()(const Event& e) {
-    std::vector<Action> out;
-    s.handle(e, out);
-    EXPECT_EQ(s.check_invariants(), "") << "after " << to_string(e);
-    return out;
-  }
-};
+using weft::sched::testing::Actions;
+using weft::sched::testing::Harness;
 
 ClientSubmit Sub(TaskId id, std::vector<TaskId> deps = {}, bool wanted = true) {
   return ClientSubmit{.task = id, .deps = std::move(deps), .prefix = "f", .wanted = wanted};
 }
 
 WorkerJoined Join(WorkerId w, std::uint32_t nthreads = 1) { return WorkerJoined{w, nthreads}; }
-
-using Actions = std::vector<Action>;
 
 TEST(SchedulerTest, RootTasksFillFreeSlotsThenWaitInTheQueue) {
   Harness h;

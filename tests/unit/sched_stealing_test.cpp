@@ -7,23 +7,13 @@
 
 #include "sched/scheduler.hpp"
 #include "sched/sim.hpp"
+#include "sched_harness.hpp"
 
 namespace {
 
 using namespace weft::sched;
-using Actions = std::vector<Action>;
-
-struct Harness {
-  Scheduler s;
-  explicit Harness(Config config = {}) : s(config) {}
-  Actions operator()(const Event& e) {
-    Actions out;
-    s.handle(e, out);
-    EXPECT_EQ(s.check_invariants(), "") << "after " << to_string(e);
-    return out;
-  }
-};
-
+using weft::sched::testing::Actions;
+using weft::sched::testing::Harness;
 ClientSubmit Sub(TaskId id, std::vector<TaskId> deps, double hint) {
   return ClientSubmit{.task = id, .deps = std::move(deps), .prefix = "g", .duration_hint = hint};
 }
