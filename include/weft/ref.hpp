@@ -68,17 +68,6 @@ bool Ref<T>::cancel() const {
   return detail::cancel(*s_);
 }
 
-// Stores a value and returns a Ref to it, like ray.put. The Ref is done at once.
-template <class V>
-Ref<std::decay_t<V>> put(V&& value) {
-  using T = std::decay_t<V>;
-  auto* s = new detail::ValueState<T>();
-  s->emplace(std::forward<V>(value));
-  s->try_claim();
-  s->complete_done();
-  return Ref<T>(detail::StatePtr<detail::ValueState<T>>(s));
-}
-
 // Blocks until the value is available and returns it. Throws TaskError if the task failed
 // and CancelledError if it was cancelled. On a pool thread, runs other tasks while waiting,
 // so tasks may wait on tasks they submitted. The reference stays valid while `ref` lives.

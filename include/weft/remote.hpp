@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "weft/detail/remote_call.hpp"
+#include "weft/detail/remote_submit.hpp"
 #include "weft/detail/task.hpp"
 #include "weft/ref.hpp"
 
@@ -28,12 +30,21 @@ struct TaskOptions {
 // task starts when it is available and receives the value as a const T&. If a dependency
 // failed or was cancelled, the task does not run and fails (or is cancelled) with it.
 // Other arguments are copied (or moved) into the task.
+//
+// On runtimes whose workers are other processes (processes, connect), `f` must be a free
+// function registered with WEFT_REMOTE whose arguments and result are serializable; the
+// arguments are encoded here (moved-in ones without copying their arrays), and a lambda,
+// an unregistered function or an unserializable type is a ConfigError naming the fix.
 template <class F, class... Args>
 requires std::is_invocable_v < std::decay_t<F>
 &, typename detail::resolved<std::decay_t<Args>>::type... >
        auto remote(const TaskOptions& options, F&& f, Args&&... args) {
   using TaskT = detail::Task<std::decay_t<F>, std::decay_t<Args>...>;
   using R = detail::task_result_t<std::decay_t<F>, std::decay_t<Args>...>;
+  if (detail::Cluster* cluster = detail::active_cluster()) {
+    return detail::submit_remote<R>(*cluster, options.name, options.retries, f,
+                                    std::forward<Args>(args)...);
+  }
   auto* task = new TaskT(options.retries, std::forward<F>(f), std::forward<Args>(args)...);
   if (!options.name.empty()) task->set_name(options.name);
   task->retain();  // one reference for the Ref, one for the executor
@@ -46,6 +57,24 @@ template <class F, class... Args>
 requires std::is_invocable_v < std::decay_t<F>
 &, typename detail::resolved<std::decay_t<Args>>::type... > auto remote(F&& f, Args&&... args) {
   return remote(TaskOptions{}, std::forward<F>(f), std::forward<Args>(args)...);
+}
+
+// Stores a value and returns a Ref to it, like ray.put. The Ref is done at once. On a
+// cluster runtime the value is also stored in the cluster (tasks on any worker can read it)
+// when it is serializable.
+template <class V>
+Ref<std::decay_t<V>> put(V&& value) {
+  using T = std::decay_t<V>;
+  if constexpr (serde::Serializable<T>) {
+    if (detail::Cluster* cluster = detail::active_cluster()) {
+      return detail::put_remote<T>(*cluster, std::forward<V>(value));
+    }
+  }
+  auto* s = new detail::ValueState<T>();
+  s->emplace(std::forward<V>(value));
+  s->try_claim();
+  s->complete_done();
+  return Ref<T>(detail::StatePtr<detail::ValueState<T>>(s));
 }
 
 // Gets every value, in order. Throws the first error met (in input order).
@@ -152,13 +181,3 @@ AsCompleted<T> as_completed(std::vector<Ref<T>> refs) {
 }
 
 }  // namespace weft
-
-// Registers a free function under a stable name, used in task names, diagnostics and (for
-// runtimes that cross processes) to find the function in another process.
-#define WEFT_REMOTE(fn)                                     \
-  static const bool weft_registered_##fn [[maybe_unused]] = \
-      ::weft::detail::register_function(reinterpret_cast<const void*>(&fn), #fn)
-
-namespace weft::detail {
-bool register_function(const void* fn, const char* name);
-}  // namespace weft::detail

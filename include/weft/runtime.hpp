@@ -19,15 +19,30 @@ namespace weft {
 enum class RuntimeKind {
   kThreads,  // a work-stealing pool of threads in this process (the default)
   kInline,   // every task runs at once in the submitting thread: for debugging
+  // A local cluster: a scheduler process and worker processes started from this program's
+  // binary, over ZeroMQ on loopback. Tasks must be WEFT_REMOTE functions with
+  // serializable arguments. Call init() first thing in main: the workers run the same
+  // binary, and init() is where they turn into workers (whatever main did before it, they
+  // did too).
+  kProcesses,
+  // A running scheduler (started with `weft scheduler`) and its workers, on any machines.
+  kConnect,
 };
 
 struct Config {
   RuntimeKind kind = RuntimeKind::kThreads;
-  // Worker threads for kThreads; 0 means one per core.
+  // Worker threads for kThreads, worker processes for kProcesses; 0 means one per core.
   int workers = 0;
+  // Threads in each worker process (kProcesses); 0 means cores / workers, at least 1.
+  int threads_per_worker = 0;
+  // The scheduler's address for kConnect, e.g. "tcp://10.0.0.1:8786".
+  std::string address;
+  // Seconds to wait for the scheduler (and, for kProcesses, all workers) to be ready.
+  double timeout = 10;
 
-  // Parses a runtime spec: "threads", "threads:N" or "inline". Throws ConfigError naming
-  // the spec and the accepted forms when it is neither.
+  // Parses a runtime spec: "threads", "threads:N", "inline", "processes", "processes:N"
+  // or "connect:tcp://HOST:PORT". Throws ConfigError naming the spec and the accepted
+  // forms when it is none of them.
   static Config parse(std::string_view spec);
   // The spec in WEFT_RUNTIME, or the default when unset or empty.
   static Config from_env();

@@ -7,6 +7,8 @@
 #include <mutex>
 #include <thread>
 
+#include "client/cluster.hpp"
+#include "cluster/local_cluster.hpp"
 #include "exec/inline_executor.hpp"
 #include "exec/thread_pool.hpp"
 #include "weft/error.hpp"
@@ -18,28 +20,81 @@ namespace {
 // atomic pointer; starting and stopping runtimes is rare and serialised by `mu`.
 struct Global {
   std::mutex mu;
-  std::unique_ptr<detail::Backend> owned;  // guarded by mu
-  bool explicit_init = false;              // guarded by mu
+  std::unique_ptr<detail::Backend> owned;        // guarded by mu
+  bool explicit_init = false;                    // guarded by mu
+  std::unique_ptr<cluster::LocalCluster> local;  // guarded by mu; processes runtime only
   std::atomic<detail::Backend*> current{nullptr};
+  std::atomic<detail::Cluster*> cluster{nullptr};  // when `owned` is a cluster client
 };
 Global& global() {
   static Global g;
   return g;
 }
 
-std::unique_ptr<detail::Backend> make_backend(const Config& config) {
-  if (config.kind == RuntimeKind::kInline) return std::make_unique<exec::InlineExecutor>();
-  int n = config.workers;
-  if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  return std::make_unique<exec::ThreadPool>(n);
+int cores() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+
+// REQUIRES: g.mu held.
+std::unique_ptr<detail::Backend> make_backend(Global& g, const Config& config) {
+  switch (config.kind) {
+    case RuntimeKind::kInline:
+      return std::make_unique<exec::InlineExecutor>();
+    case RuntimeKind::kThreads:
+      return std::make_unique<exec::ThreadPool>(config.workers > 0 ? config.workers : cores());
+    case RuntimeKind::kProcesses: {
+      const int n = config.workers > 0 ? config.workers : cores();
+      const int t =
+          config.threads_per_worker > 0 ? config.threads_per_worker : std::max(1, cores() / n);
+      g.local = std::make_unique<cluster::LocalCluster>(n, t, config.timeout);
+      detail::Cluster::Options o;
+      o.address = g.local->address();
+      o.min_workers = static_cast<std::size_t>(n);
+      o.timeout = config.timeout;
+      try {
+        auto c = std::make_unique<detail::Cluster>(o);
+        g.cluster.store(c.get());
+        return c;
+      } catch (...) {
+        g.local.reset();
+        throw;
+      }
+    }
+    case RuntimeKind::kConnect: {
+      detail::Cluster::Options o;
+      o.address = config.address;
+      o.timeout = config.timeout;
+      auto c = std::make_unique<detail::Cluster>(o);
+      g.cluster.store(c.get());
+      return c;
+    }
+  }
+  throw ConfigError("weft: unknown runtime kind");
 }
 
 // REQUIRES: g.mu held. Drains and destroys the current runtime. `current` still points at
 // it while it drains, since the tasks that finish then schedule their dependents on it.
+// A local cluster is asked to shut down first, and its processes reaped last.
 void stop_locked(Global& g) {
+  if (detail::Cluster* c = g.cluster.exchange(nullptr)) {
+    if (g.local) {
+      try {
+        c->shutdown_cluster();
+      } catch (const Error&) {
+        // Already unreachable: the processes are killed below.
+      }
+    }
+  }
   g.owned.reset();
+  g.local.reset();
   g.current.store(nullptr, std::memory_order_release);
   g.explicit_init = false;
+}
+
+bool parse_count(std::string_view text, int& out) {
+  int n = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || ptr != text.data() + text.size() || n <= 0 || n > 4096) return false;
+  out = n;
+  return true;
 }
 
 }  // namespace
@@ -51,18 +106,33 @@ Config Config::parse(std::string_view spec) {
     c.kind = RuntimeKind::kInline;
     return c;
   }
+  if (spec == "processes") {
+    c.kind = RuntimeKind::kProcesses;
+    return c;
+  }
   constexpr std::string_view kThreads = "threads:";
-  if (spec.substr(0, kThreads.size()) == kThreads) {
-    const std::string_view n = spec.substr(kThreads.size());
-    int workers = 0;
-    auto [ptr, ec] = std::from_chars(n.data(), n.data() + n.size(), workers);
-    if (ec == std::errc() && ptr == n.data() + n.size() && workers > 0 && workers <= 4096) {
-      c.workers = workers;
+  constexpr std::string_view kProcesses = "processes:";
+  constexpr std::string_view kConnect = "connect:";
+  if (spec.substr(0, kThreads.size()) == kThreads &&
+      parse_count(spec.substr(kThreads.size()), c.workers)) {
+    return c;
+  }
+  if (spec.substr(0, kProcesses.size()) == kProcesses &&
+      parse_count(spec.substr(kProcesses.size()), c.workers)) {
+    c.kind = RuntimeKind::kProcesses;
+    return c;
+  }
+  if (spec.substr(0, kConnect.size()) == kConnect) {
+    const std::string_view a = spec.substr(kConnect.size());
+    if ((a.substr(0, 6) == "tcp://" || a.substr(0, 6) == "ipc://") && a.size() > 6) {
+      c.kind = RuntimeKind::kConnect;
+      c.address = std::string(a);
       return c;
     }
   }
   throw ConfigError("invalid weft runtime '" + std::string(spec) +
-                    "': expected 'threads', 'threads:N' (1 <= N <= 4096) or 'inline'");
+                    "': expected 'threads', 'threads:N', 'inline', 'processes', "
+                    "'processes:N' (1 <= N <= 4096) or 'connect:tcp://HOST:PORT'");
 }
 
 Config Config::from_env() {
@@ -71,11 +141,21 @@ Config Config::from_env() {
 }
 
 std::string Config::to_string() const {
-  if (kind == RuntimeKind::kInline) return "inline";
+  switch (kind) {
+    case RuntimeKind::kInline:
+      return "inline";
+    case RuntimeKind::kProcesses:
+      return workers > 0 ? "processes:" + std::to_string(workers) : "processes";
+    case RuntimeKind::kConnect:
+      return "connect:" + address;
+    case RuntimeKind::kThreads:
+      break;
+  }
   return workers > 0 ? "threads:" + std::to_string(workers) : "threads";
 }
 
 Runtime init(const Config& config) {
+  cluster::serve_role_if_requested();  // a worker or scheduler of a local cluster never returns
   Global& g = global();
   std::lock_guard<std::mutex> lock(g.mu);
   if (g.explicit_init) {
@@ -83,7 +163,7 @@ Runtime init(const Config& config) {
                       std::string("destroy its Runtime handle or call shutdown() first)"));
   }
   stop_locked(g);  // an implicit default runtime, if any
-  g.owned = make_backend(config);
+  g.owned = make_backend(g, config);
   g.explicit_init = true;
   g.current.store(g.owned.get(), std::memory_order_release);
   return Runtime(config);
@@ -127,12 +207,15 @@ std::string Runtime::describe() const { return config_.to_string(); }
 
 namespace detail {
 
+Cluster* active_cluster() noexcept { return global().cluster.load(std::memory_order_acquire); }
+
 Backend& backend() {
   Global& g = global();
   if (Backend* b = g.current.load(std::memory_order_acquire)) return *b;
+  cluster::serve_role_if_requested();
   std::lock_guard<std::mutex> lock(g.mu);
   if (!g.owned) {
-    g.owned = make_backend(Config::from_env());
+    g.owned = make_backend(g, Config::from_env());
     g.current.store(g.owned.get(), std::memory_order_release);
   }
   return *g.owned;

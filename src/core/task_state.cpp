@@ -3,6 +3,7 @@
 #include <bit>
 
 #include "weft/detail/backend.hpp"
+#include "weft/detail/remote_submit.hpp"
 #include "weft/error.hpp"
 #include "weft/ref.hpp"
 
@@ -46,6 +47,9 @@ void TaskState::wait() noexcept {
 bool cancel(TaskState& s) {
   if (!s.try_claim()) return false;
   s.complete_cancelled(std::make_exception_ptr(CancelledError(s.name())));
+  if (RemoteObject* r = s.remote_object(); r != nullptr && r->cluster_id() != 0) {
+    cancel_remote(r->cluster_id());
+  }
   return true;
 }
 

@@ -101,7 +101,8 @@ bool Scheduler::eligible(const WorkerRec& w, std::uint16_t cls) const {
 // beyond its regular ones.
 bool Scheduler::can_take(const WorkerRec& w, std::uint16_t cls, std::uint32_t slack) const {
   const detail::ResourceClass& c = classes_[cls];
-  if (std::uint64_t{w.used} + c.cpus > std::uint64_t{w.slots} + std::uint64_t{slack} * 1000) {
+  if (std::uint64_t{w.used} + c.cpus > std::uint64_t{w.slots} + std::uint64_t{slack} * 1000 &&
+      !pipelining(w)) {
     return false;
   }
   if (c.cpus > w.cpus) return false;
@@ -110,6 +111,16 @@ bool Scheduler::can_take(const WorkerRec& w, std::uint16_t cls, std::uint32_t sl
     if (name >= w.custom.size() || w.custom_used[name] + qty > w.custom[name]) return false;
   }
   return true;
+}
+
+// Short tasks beyond the worker's slots: while its assigned work is estimated to take less
+// than pipeline_seconds per thread, a worker may queue more (up to pipeline_depth per
+// thread), so that it never idles for a round trip to the scheduler between tasks of a few
+// microseconds. Tasks of unknown or long duration never qualify: each one's estimate alone
+// fills the allowance, which keeps "no overproduction" for the work where memory matters.
+bool Scheduler::pipelining(const WorkerRec& w) const {
+  return config_.pipeline_seconds > 0 && w.occupancy < config_.pipeline_seconds * w.nthreads &&
+         w.processing.size() < std::size_t{w.nthreads} * config_.pipeline_depth;
 }
 
 void Scheduler::hold(WorkerRec& w, std::uint16_t cls, float est) {

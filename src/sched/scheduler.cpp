@@ -47,6 +47,7 @@ void Scheduler::handle(const Event& event, std::vector<Action>& out) {
     end();                                                          \
   }
 WEFT_SCHED_HANDLE(ClientSubmit)
+WEFT_SCHED_HANDLE(ClientPut)
 WEFT_SCHED_HANDLE(ClientRelease)
 WEFT_SCHED_HANDLE(ClientCancel)
 WEFT_SCHED_HANDLE(WorkerJoined)
@@ -135,6 +136,22 @@ void Scheduler::on(const ClientSubmit& e) {
   }
   t.state = TaskState::kReleased;
   activate(x);
+}
+
+void Scheduler::on(const ClientPut& e) {
+  const std::uint32_t w = find_worker(e.worker);
+  if (e.object == kNoTask || w == kNone || find_task(e.object) != kNone) {
+    ++stats_.ignored_events;
+    return;
+  }
+  const std::uint32_t x = new_task(e.object);
+  TaskRec& t = task(x);
+  t.key = make_key(0, next_seq_++);
+  t.cls = intern_class(Resources{});
+  t.prefix = intern_prefix("put", 0);
+  t.flags = kWanted;
+  t.state = TaskState::kReleased;
+  finish(x, w, e.nbytes, /*notify=*/false);  // the client put the object: it knows
 }
 
 void Scheduler::on(const ClientRelease& e) {

@@ -89,6 +89,13 @@ struct Config {
   // Workers with free slots that a Tick lets look for work to steal.
   std::uint32_t steals_per_tick = 16;
   std::uint64_t seed = 42;
+  // Queue short tasks beyond a worker's slots while its assigned work is estimated below
+  // this many seconds per thread (0: never), at most pipeline_depth tasks per thread. Hides
+  // the scheduler round trip for tasks much shorter than it; see resources.cpp.
+  double pipeline_seconds = 0;
+  std::uint32_t pipeline_depth = 256;
+  // Emit TaskForgotten when a record is dropped (the scheduler process keeps payloads).
+  bool report_forgotten = false;
 };
 
 struct Stats {
@@ -131,6 +138,7 @@ class Scheduler {
   // change nothing but Stats::ignored_events, and may free what a worker holds in vain.
   void handle(const Event& event, std::vector<Action>& out);
   void handle(const ClientSubmit& e, std::vector<Action>& out);
+  void handle(const ClientPut& e, std::vector<Action>& out);
   void handle(const ClientRelease& e, std::vector<Action>& out);
   void handle(const ClientCancel& e, std::vector<Action>& out);
   void handle(const WorkerJoined& e, std::vector<Action>& out);
@@ -175,6 +183,7 @@ class Scheduler {
   void begin(std::vector<Action>& out);
   void end();
   void on(const ClientSubmit& e);
+  void on(const ClientPut& e);
   void on(const ClientRelease& e);
   void on(const ClientCancel& e);
   void on(const WorkerJoined& e);
@@ -203,7 +212,7 @@ class Scheduler {
   void activate(std::uint32_t x);
   void activate_one(std::uint32_t x);
   void make_ready(std::uint32_t x);
-  void finish(std::uint32_t x, std::uint32_t w, std::uint64_t nbytes);
+  void finish(std::uint32_t x, std::uint32_t w, std::uint64_t nbytes, bool notify = true);
   void stop(std::uint32_t x, TaskState to);
   void unneeded(std::uint32_t d);
   void fail(std::uint32_t x, const std::shared_ptr<const detail::ErrorInfo>& error);
@@ -237,6 +246,7 @@ class Scheduler {
   std::uint32_t intern_prefix(const std::string& prefix, double hint);
   bool eligible(const WorkerRec& w, std::uint16_t cls) const;
   bool can_take(const WorkerRec& w, std::uint16_t cls, std::uint32_t slack) const;
+  bool pipelining(const WorkerRec& w) const;
   void hold(WorkerRec& w, std::uint16_t cls, float est);
   void unhold(WorkerRec& w, std::uint16_t cls, float est);
   void refresh(std::uint32_t w);

@@ -117,7 +117,7 @@ void Scheduler::make_ready(std::uint32_t x) {
 // x has just been unassigned from w (kWaiting, limbo) and its object is on w. Dependents
 // that become ready are placed now, before end() hands w's free slot to the queue: that
 // is what makes execution depth first.
-void Scheduler::finish(std::uint32_t x, std::uint32_t w, std::uint64_t nbytes) {
+void Scheduler::finish(std::uint32_t x, std::uint32_t w, std::uint64_t nbytes, bool notify) {
   TaskRec& t = task(x);
   t.nbytes = nbytes;
   t.state = TaskState::kMemory;
@@ -126,7 +126,7 @@ void Scheduler::finish(std::uint32_t x, std::uint32_t w, std::uint64_t nbytes) {
   stats_.bytes += nbytes;
   stats_.peak_objects = std::max(stats_.peak_objects, stats_.objects);
   stats_.peak_bytes = std::max(stats_.peak_bytes, stats_.bytes);
-  if ((t.flags & kWanted) != 0) emit(TaskDone{t.id, workers_[w].id, nbytes});
+  if (notify && (t.flags & kWanted) != 0) emit(TaskDone{t.id, workers_[w].id, nbytes});
   for (std::uint32_t d : t.deps) unneeded(d);
   for (const detail::Edge e : t.dependents) {
     if (!valid(e)) continue;
@@ -260,6 +260,7 @@ void Scheduler::forget(std::uint32_t x) {
   }
   t.deps.reset();
   t.dependents.reset();
+  if (config_.report_forgotten) emit(TaskForgotten{t.id});
   t.id = kNoTask;
   t.flags = 0;
   free_tasks_.push_back(x);

@@ -60,6 +60,10 @@ struct EventPrinter {
   void operator()(const StealRejected& e) const {
     os << "StealRejected{task=" << e.task << " victim=" << e.victim << '}';
   }
+  void operator()(const ClientPut& e) const {
+    os << "ClientPut{object=" << e.object << " worker=" << e.worker << " nbytes=" << e.nbytes
+       << '}';
+  }
   void operator()(const Tick& e) const { os << "Tick{now=" << e.now << '}'; }
 };
 
@@ -115,6 +119,9 @@ std::ostream& operator<<(std::ostream& os, const TaskErred& a) {
 }
 std::ostream& operator<<(std::ostream& os, const TaskCancelled& a) {
   return os << "TaskCancelled{task=" << a.task << '}';
+}
+std::ostream& operator<<(std::ostream& os, const TaskForgotten& a) {
+  return os << "TaskForgotten{task=" << a.task << '}';
 }
 std::ostream& operator<<(std::ostream& os, const Action& a) {
   std::visit([&](const auto& x) { os << x; }, a);

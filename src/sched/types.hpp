@@ -80,6 +80,15 @@ struct ClientSubmit {
   bool operator==(const ClientSubmit&) const = default;
 };
 
+// The client stored an object with put() on `worker` (which acknowledged it): it is in
+// memory there, wanted by the client, and has no lineage, so it cannot be recomputed if lost.
+struct ClientPut {
+  TaskId object = kNoTask;
+  WorkerId worker = 0;
+  std::uint64_t nbytes = 0;
+  bool operator==(const ClientPut&) const = default;
+};
+
 // The client drops its reference: the result is freed, and so is anything that was kept
 // only for it. Work still needed by other tasks goes on.
 struct ClientRelease {
@@ -158,9 +167,9 @@ struct Tick {
   bool operator==(const Tick&) const = default;
 };
 
-using Event =
-    std::variant<ClientSubmit, ClientRelease, ClientCancel, WorkerJoined, WorkerLeft, TaskFinished,
-                 TaskFailed, ObjectReplicated, ObjectDropped, StealConfirmed, StealRejected, Tick>;
+using Event = std::variant<ClientSubmit, ClientPut, ClientRelease, ClientCancel, WorkerJoined,
+                           WorkerLeft, TaskFinished, TaskFailed, ObjectReplicated, ObjectDropped,
+                           StealConfirmed, StealRejected, Tick>;
 
 // ---- Actions: what the caller must do -------------------------------------------------
 
@@ -227,8 +236,15 @@ struct TaskCancelled {
   bool operator==(const TaskCancelled&) const = default;
 };
 
+// The scheduler dropped its last record of `task` (only with Config::report_forgotten):
+// whoever keeps data per task beside the scheduler (the task's payload) can drop it too.
+struct TaskForgotten {
+  TaskId task = kNoTask;
+  bool operator==(const TaskForgotten&) const = default;
+};
+
 using Action = std::variant<RunTask, CancelOnWorker, FreeObject, StealRequest, TaskDone, TaskErred,
-                            TaskCancelled>;
+                            TaskCancelled, TaskForgotten>;
 
 // One line each, e.g. "RunTask{task=3 worker=1 deps=[1:100@{0}]}", for logs and test
 // failure messages.
@@ -241,6 +257,7 @@ std::ostream& operator<<(std::ostream& os, const StealRequest& a);
 std::ostream& operator<<(std::ostream& os, const TaskDone& a);
 std::ostream& operator<<(std::ostream& os, const TaskErred& a);
 std::ostream& operator<<(std::ostream& os, const TaskCancelled& a);
+std::ostream& operator<<(std::ostream& os, const TaskForgotten& a);
 std::ostream& operator<<(std::ostream& os, const Action& a);
 
 }  // namespace weft::sched

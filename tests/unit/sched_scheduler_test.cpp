@@ -258,3 +258,45 @@ TEST(SchedulerTest, StaleAndInvalidEventsChangeNothing) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(SchedulerTest, PutObjectsAreInMemoryWithoutATaskDone) {
+  Harness h;
+  h(Join(1));
+  h(Join(2));
+  EXPECT_EQ(h(ClientPut{7, 2, 4096}), (Actions{}));
+  EXPECT_EQ(h.s.state(7), TaskState::kMemory);
+  EXPECT_EQ(h.s.holders(7), (std::vector<WorkerId>{2}));
+  // A task reading it runs where it is.
+  EXPECT_EQ(h(Sub(8, {7})), (Actions{RunTask{8, 2, {{7, 4096, {2}}}}}));
+  // Unknown workers and ids already in use are ignored.
+  EXPECT_EQ(h(ClientPut{9, 5, 1}), (Actions{}));
+  EXPECT_EQ(h(ClientPut{7, 1, 1}), (Actions{}));
+  EXPECT_EQ(h.s.state(9), TaskState::kForgotten);
+  EXPECT_EQ(h.s.stats().ignored_events, 2u);
+}
+
+TEST(SchedulerTest, ForgottenTasksAreReportedWhenAsked) {
+  Harness h(Config{.report_forgotten = true});
+  h(Join(1));
+  h(Sub(1));
+  EXPECT_EQ(h(TaskFinished{1, 1, 8, 0.1}), (Actions{TaskDone{1, 1, 8}}));
+  EXPECT_EQ(h(ClientRelease{1}), (Actions{FreeObject{1, 1}, TaskForgotten{1}}));
+}
+
+TEST(SchedulerTest, ShortTasksArePipelinedLongOnesAreNot) {
+  Harness h(Config{.pipeline_seconds = 0.01, .pipeline_depth = 3});
+  h(Join(1));
+  h(Sub(1));
+  h(Sub(2));  // the duration of "f" is unknown: one task per slot
+  EXPECT_EQ(h.s.state(2), TaskState::kQueued);
+  // "f" takes 1 ms: up to 3 tasks queue on the one-thread worker.
+  EXPECT_EQ(h(TaskFinished{1, 1, 8, 0.001}), (Actions{TaskDone{1, 1, 8}, RunTask{2, 1, {}}}));
+  EXPECT_EQ(h(Sub(3)), (Actions{RunTask{3, 1, {}}}));
+  EXPECT_EQ(h(Sub(4)), (Actions{RunTask{4, 1, {}}}));
+  EXPECT_EQ(h(Sub(5)), (Actions{}));  // pipeline_depth reached
+  EXPECT_EQ(h.s.state(5), TaskState::kQueued);
+}
+
+}  // namespace

@@ -107,9 +107,11 @@ TEST(SimTest, ManyChainsKeepFewObjectsInMemory) {
 // failures with retries; between slices of simulated time, random cancels, releases, lost
 // copies, ticks, and workers dying and joining. Returns the action log.
 // Seeds vary the configuration too: saturation above 1, no locality slots, and sampling of
-// candidate workers instead of considering them all.
+// candidate workers instead of considering them all; every eighth seed also queues short
+// tasks beyond the workers' slots (pipelining).
 std::vector<std::string> Fuzz(std::uint64_t seed, bool check, Stats* stats = nullptr) {
   Config config{.seed = seed};
+  if (seed % 8 == 4) config.pipeline_seconds = 0.05, config.pipeline_depth = 4;
   if (seed % 4 == 1) config.saturation = 1.5;
   if (seed % 4 == 2) config.locality_slack = 0;
   if (seed % 4 == 3) config.consider_all_below = 1, config.sample_size = 2;

@@ -16,6 +16,7 @@
 namespace weft::detail {
 
 class TaskState;
+class RemoteObject;
 
 // Life of a state. Transitions: kPending -> kClaimed -> {kDone, kFailed, kCancelled}.
 // kClaimed means one thread owns the state (running it, or cancelling it); only that thread
@@ -87,6 +88,9 @@ class TaskState {
   void set_name(std::string name) { name_ = std::make_unique<const std::string>(std::move(name)); }
   // Computed on demand (errors, diagnostics) so that unnamed tasks cost no string.
   virtual std::string default_name() const { return "put"; }
+
+  // The state's other half when its value lives in a cluster (remote_submit.hpp), else null.
+  virtual RemoteObject* remote_object() noexcept { return nullptr; }
 
   // Process-unique id, stable for the life of the state.
   std::uint64_t id() const noexcept { return id_; }

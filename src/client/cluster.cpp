@@ -1,0 +1,212 @@
+// The program-facing half of Cluster: submitting, storing, releasing and waiting. These
+// run on program threads and only touch the outbox; io.cpp is the I/O thread's half.
+#include "client/cluster.hpp"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "net/wire.hpp"
+#include "weft/error.hpp"
+
+namespace weft::detail {
+namespace {
+
+void block_until_done(TaskState& s) noexcept {
+  struct Blocker final : Waiter {
+    std::mutex m;
+    std::condition_variable cv;
+    bool done = false;
+    void on_complete(TaskState&) noexcept override {
+      std::lock_guard<std::mutex> lock(m);
+      done = true;
+      cv.notify_one();  // under the lock: the waiter cannot return and die before this
+    }
+  };
+  Blocker b;
+  if (!s.add_waiter(&b)) return;
+  std::unique_lock<std::mutex> lock(b.m);
+  b.cv.wait(lock, [&] { return b.done; });
+}
+
+bool valid_address(const std::string& a) {
+  return a.rfind("tcp://", 0) == 0 || a.rfind("ipc://", 0) == 0;
+}
+
+}  // namespace
+
+Cluster::Cluster(const Options& options)
+    : address_(options.address),
+      scheduler_(net::make_socket(zmq::socket_type::dealer)),
+      local_threads_(options.local_threads) {
+  if (!valid_address(address_)) {
+    throw ConfigError("weft: scheduler address '" + address_ +
+                      "' is not valid: expected tcp://HOST:PORT or ipc://PATH");
+  }
+  lost_after_ = options.timeout;
+  scheduler_.connect(address_);
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  net::Hello hello;
+  hello.role = net::Role::kClient;
+  hello.host = net::host_name();
+  hello.pid = static_cast<std::uint32_t>(getpid());
+  hello.name = "client-" + std::to_string(hello.pid) + "@" + hello.host;
+  net::send(scheduler_, "", net::Kind::kHello, hello);
+  io_ = std::thread([this] { io_loop(); });
+
+  std::unique_lock<std::mutex> lock(mu_);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::duration<double>(options.timeout);
+  const bool ready = cv_.wait_until(
+      lock, deadline, [&] { return welcomed_ && worker_count_ >= options.min_workers; });
+  if (!ready) {
+    const std::string why =
+        !welcomed_ ? "the scheduler at " + address_ + " did not answer within " +
+                         std::to_string(options.timeout) + " s"
+                   : "only " + std::to_string(worker_count_) + " of " +
+                         std::to_string(options.min_workers) + " workers joined the scheduler at " +
+                         address_ + " within " + std::to_string(options.timeout) + " s";
+    lock.unlock();
+    stop_ = true;
+    ::eventfd_write(wake_fd_, 1);
+    io_.join();
+    ::close(wake_fd_);
+    throw Error("weft: " + why);
+  }
+}
+
+Cluster::~Cluster() {
+  stop_.store(true);
+  ::eventfd_write(wake_fd_, 1);
+  io_.join();
+  ::close(wake_fd_);
+  local_.reset();
+}
+
+std::uint64_t Cluster::next_id() noexcept {
+  return (std::uint64_t{client_number_} << 48) |
+         (counter_.fetch_add(1, std::memory_order_relaxed) + 1);
+}
+
+void Cluster::post(const std::function<void(Outbox&)>& add) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!lost_.empty()) throw Error("weft: " + lost_);
+  add(outbox_);
+  if (!wake_pending_) {
+    wake_pending_ = true;
+    ::eventfd_write(wake_fd_, 1);
+  }
+}
+
+void Cluster::submit(TaskState& state, const RemoteFunction& fn, std::string name, int retries,
+                     std::vector<CallArg> args) {
+  const std::uint64_t id = next_id();
+  net::TaskSpec spec;
+  spec.id = id;
+  spec.retries = static_cast<std::uint32_t>(retries < 0 ? 0 : retries);
+  spec.call.function = fn.name;
+  spec.call.signature = fn.signature;
+  spec.call.name = name.empty() ? std::string(fn.name) : std::move(name);
+  spec.call.args.reserve(args.size());
+  for (CallArg& a : args) {
+    net::Arg arg;
+    arg.ref = a.ref;
+    if (a.ref != 0) {
+      spec.deps.push_back(a.ref);
+    } else {
+      arg.body = std::move(a.value.body);
+      arg.frames = std::move(a.value.frames);
+    }
+    spec.call.args.push_back(std::move(arg));
+  }
+  state.remote_object()->set_cluster_id(id);
+  state.retain();  // the entry's reference
+  try {
+    post([&](Outbox& box) {
+      box.entries.emplace_back(id, &state);
+      box.submits.push_back(std::move(spec));
+    });
+  } catch (...) {
+    state.remote_object()->set_cluster_id(0);
+    state.release();
+    throw;
+  }
+}
+
+void Cluster::put(TaskState& state, serde::Message value) {
+  // Frames that borrow from the value in `state` now keep the state alive instead.
+  state.retain();
+  std::shared_ptr<const void> owner(&state, [](const void* p) {
+    const_cast<TaskState*>(static_cast<const TaskState*>(p))->release();
+  });
+  for (Buffer& f : value.frames) {
+    if (!f.owned()) f = Buffer(f.data(), f.size(), owner);
+  }
+  Put p;
+  p.id = next_id();
+  p.value = std::move(value);
+  post([&](Outbox& box) { box.puts.push_back(&p); });
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return p.done; });
+  if (!p.error.empty()) throw Error("weft::put: " + p.error);
+  state.remote_object()->set_cluster_id(p.id);
+}
+
+void Cluster::release(std::uint64_t id) noexcept {
+  try {
+    post([&](Outbox& box) { box.releases.push_back(id); });
+  } catch (...) {
+    // The scheduler is gone, and with it the object.
+  }
+}
+
+void Cluster::cancel(std::uint64_t id) noexcept {
+  try {
+    post([&](Outbox& box) { box.cancels.push_back(id); });
+  } catch (...) {
+  }
+}
+
+void Cluster::want(std::uint64_t id) noexcept {
+  try {
+    post([&](Outbox& box) { box.wants.push_back(id); });
+  } catch (...) {
+  }
+}
+
+void Cluster::shutdown_cluster() {
+  post([](Outbox& box) { box.shutdown_cluster = true; });
+}
+
+void Cluster::schedule(TaskState* task) noexcept {
+  std::call_once(local_once_, [&] {
+    int n = local_threads_;
+    if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    local_ = std::make_unique<exec::ThreadPool>(n);
+  });
+  local_->schedule(task);
+}
+
+void Cluster::wait(TaskState& state) noexcept {
+  if (state.done()) return;
+  if (RemoteObject* r = state.remote_object()) {
+    want(r->cluster_id());
+    block_until_done(state);
+  } else if (local_) {
+    local_->wait(state);
+  } else {
+    block_until_done(state);
+  }
+}
+
+int Cluster::concurrency() const noexcept { return threads_total_.load(); }
+
+std::size_t Cluster::workers() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return worker_count_;
+}
+
+}  // namespace weft::detail

@@ -1,0 +1,161 @@
+// Cluster: the client inside the user's program when the runtime is processes or connect.
+//
+// remote() and put() hand calls and objects to it (include/weft/detail/remote_submit.hpp);
+// one I/O thread owns every socket: a DEALER to the scheduler for submissions and
+// notifications, and a DEALER per worker to fetch results from (and store put() objects
+// on) that worker's data ROUTER, so values never pass through the scheduler. Program threads
+// only append to an outbox and wake the I/O thread through an eventfd, once per batch.
+//
+// A Ref's state (RemoteValue) completes when its value has arrived here: results up to
+// kEagerFetchBytes are fetched as soon as the scheduler reports them done; larger ones
+// when someone waits on them (get, wait, as_completed), so a big intermediate object that
+// the program only passes to other tasks never travels to the client.
+//
+// Tasks that are not remote calls (the per-node work of delayed graphs and parallel_map,
+// which do not travel yet) run on a local thread pool, as on the threads runtime.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "exec/thread_pool.hpp"
+#include "net/protocol.hpp"
+#include "weft/detail/backend.hpp"
+#include "weft/detail/remote_submit.hpp"
+
+namespace weft::detail {
+
+class Cluster final : public Backend {
+ public:
+  struct Options {
+    std::string address;          // the scheduler, e.g. "tcp://10.0.0.1:8786"
+    std::size_t min_workers = 0;  // connect() waits until this many have joined
+    double timeout = 10;          // seconds, for connecting and for min_workers
+    int local_threads = 0;        // for local tasks; 0: one per core
+  };
+  static constexpr std::uint64_t kEagerFetchBytes = 1 << 20;
+
+  // Connects and says hello; waits for the scheduler's welcome and for min_workers workers.
+  // Throws ConfigError for a malformed address, Error when the scheduler does not answer
+  // or too few workers join within the timeout.
+  explicit Cluster(const Options& options);
+  // Says goodbye and stops the I/O thread. States still pending fail with an Error.
+  ~Cluster() override;
+
+  // Asks the scheduler to stop itself and every worker (the local cluster's shutdown).
+  void shutdown_cluster();
+
+  void schedule(TaskState* task) noexcept override;
+  void wait(TaskState& state) noexcept override;
+  bool help_one() noexcept override { return false; }
+  int concurrency() const noexcept override;
+  std::string worker_name() const override { return "client"; }
+
+  void submit(TaskState& state, const RemoteFunction& fn, std::string name, int retries,
+              std::vector<CallArg> args);
+  void put(TaskState& state, serde::Message value);
+  void release(std::uint64_t id) noexcept;
+  void cancel(std::uint64_t id) noexcept;
+  // Fetches the object now if it is done and not fetched yet (values over kEagerFetchBytes).
+  void want(std::uint64_t id) noexcept;
+
+  std::size_t workers() const;
+  const std::string& address() const { return address_; }
+
+ private:
+  struct Entry {
+    TaskState* state = nullptr;  // one reference, dropped when the entry goes
+    RemoteObject* object = nullptr;
+    std::uint32_t worker = 0;  // where the value is, once done
+    std::uint64_t nbytes = 0;
+    bool located = false;
+    bool fetching = false;
+    bool wanted = false;
+  };
+  struct Put {
+    std::uint64_t id = 0;
+    serde::Message value;
+    std::uint32_t worker = 0;
+    bool done = false;
+    std::string error;
+  };
+  struct Peer {
+    net::WorkerInfo info;
+    std::unique_ptr<zmq::socket_t> data;  // connected on first use
+  };
+  struct Outbox {
+    std::vector<net::TaskSpec> submits;
+    std::vector<std::pair<std::uint64_t, TaskState*>> entries;
+    std::vector<std::uint64_t> releases;
+    std::vector<std::uint64_t> cancels;
+    std::vector<std::uint64_t> wants;
+    std::vector<Put*> puts;
+    bool shutdown_cluster = false;
+    bool empty() const {
+      return submits.empty() && releases.empty() && cancels.empty() && wants.empty() &&
+             puts.empty() && !shutdown_cluster;
+    }
+  };
+
+  std::uint64_t next_id() noexcept;
+  void post(const std::function<void(Outbox&)>& add);
+  void io_loop();
+  void flush_outbox(Outbox& box);
+  void on_scheduler_message(std::vector<Buffer>& parts);
+  void on_data_message(std::uint32_t worker, std::vector<Buffer>& parts);
+  void on_workers(const net::Workers& w);
+  void on_done(const net::Done& d);
+  void on_objects(std::uint32_t worker, const net::Objects& o);
+  void on_erred(const net::Erred& e);
+  void on_cancelled(const net::Ids& ids);
+  void fetch(std::uint64_t id, Entry& e);
+  void flush_fetches();
+  void fail_entry(std::uint64_t id, std::exception_ptr error);
+  void fail_all(const std::string& why);
+  zmq::socket_t& data_socket(std::uint32_t worker);
+
+  std::string address_;
+  double lost_after_ = 10;  // seconds without a word from the scheduler
+  std::uint32_t client_number_ = 0;
+  std::atomic<std::uint64_t> counter_{0};
+  std::atomic<int> threads_total_{0};
+
+  zmq::socket_t scheduler_;
+  int wake_fd_ = -1;
+  std::thread io_;
+  std::atomic<bool> stop_{false};
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;    // welcome, workers joining, puts completing
+  Outbox outbox_;                 // guarded by mu_
+  bool wake_pending_ = false;     // guarded by mu_
+  bool welcomed_ = false;         // guarded by mu_
+  std::size_t worker_count_ = 0;  // guarded by mu_
+  std::string lost_;              // guarded by mu_: why the scheduler is unreachable
+
+  // I/O thread only.
+  std::chrono::steady_clock::time_point last_heard_;
+  std::unordered_map<std::uint64_t, Entry> entries_;
+  std::unordered_map<std::uint32_t, Peer> peers_;
+  std::vector<std::uint32_t> peer_order_;  // for put()'s round robin
+  std::size_t next_put_peer_ = 0;
+  std::unordered_map<std::uint64_t, Put*> puts_in_flight_;
+  std::unordered_map<std::uint32_t, std::vector<std::uint64_t>> fetch_batches_;
+
+  std::unique_ptr<exec::ThreadPool> local_;
+  int local_threads_ = 0;
+  std::once_flag local_once_;
+};
+
+}  // namespace weft::detail

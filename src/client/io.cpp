@@ -1,0 +1,327 @@
+// The I/O thread's half of Cluster: it alone touches the sockets, the entries of pending
+// objects and the peers, so none of that needs a lock.
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "client/cluster.hpp"
+#include "net/wire.hpp"
+#include "weft/error.hpp"
+
+namespace weft::detail {
+namespace {
+
+constexpr auto kHeartbeatEvery = std::chrono::seconds(1);
+
+TaskError to_task_error(const net::RemoteError& e) {
+  return TaskError(e.type_name, e.message, e.task_name, e.worker);
+}
+
+}  // namespace
+
+void Cluster::io_loop() {
+  last_heard_ = std::chrono::steady_clock::now();
+  auto next_heartbeat = last_heard_ + kHeartbeatEvery;
+  std::vector<Buffer> parts;
+  std::vector<zmq::pollitem_t> items;
+  std::vector<std::uint32_t> item_peer;
+  while (!stop_.load()) {
+    items.clear();
+    item_peer.clear();
+    items.push_back({scheduler_.handle(), 0, ZMQ_POLLIN, 0});
+    items.push_back({nullptr, wake_fd_, ZMQ_POLLIN, 0});
+    for (auto& [id, peer] : peers_) {
+      if (!peer.data) continue;
+      items.push_back({peer.data->handle(), 0, ZMQ_POLLIN, 0});
+      item_peer.push_back(id);
+    }
+    zmq::poll(items, std::chrono::milliseconds(100));
+
+    if ((items[1].revents & ZMQ_POLLIN) != 0) {
+      eventfd_t ignored;
+      ::eventfd_read(wake_fd_, &ignored);
+      Outbox box;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        std::swap(box, outbox_);
+        wake_pending_ = false;
+      }
+      flush_outbox(box);
+    }
+    if ((items[0].revents & ZMQ_POLLIN) != 0) {
+      while (net::receive(scheduler_, parts)) on_scheduler_message(parts);
+      last_heard_ = std::chrono::steady_clock::now();
+    }
+    for (std::size_t i = 0; i < item_peer.size(); ++i) {
+      if ((items[i + 2].revents & ZMQ_POLLIN) == 0) continue;
+      auto it = peers_.find(item_peer[i]);
+      if (it == peers_.end() || !it->second.data) continue;
+      while (net::receive(*it->second.data, parts)) on_data_message(item_peer[i], parts);
+    }
+    flush_fetches();
+
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= next_heartbeat) {
+      net::send(scheduler_, "", net::Kind::kHeartbeat, net::Empty{});
+      next_heartbeat = now + kHeartbeatEvery;
+    }
+    if (now - last_heard_ > std::chrono::duration<double>(lost_after_)) {
+      fail_all("lost the scheduler at " + address_ + ": no word from it for " +
+               std::to_string(lost_after_) + " s");
+    }
+  }
+  // What was posted just before the stop (a shutdown request, releases) still goes out.
+  Outbox last;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::swap(last, outbox_);
+  }
+  flush_outbox(last);
+  net::send(scheduler_, "", net::Kind::kGoodbye, net::Empty{});
+  fail_all("the weft runtime was shut down");
+}
+
+void Cluster::flush_outbox(Outbox& box) {
+  for (auto& [id, state] : box.entries) {
+    Entry& e = entries_[id];
+    e.state = state;
+    e.object = state->remote_object();
+  }
+  if (!box.submits.empty()) {
+    net::send(scheduler_, "", net::Kind::kSubmit, net::Submit{std::move(box.submits)});
+  }
+  for (Put* p : box.puts) {
+    if (peer_order_.empty()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      p->error = "no worker has joined the cluster to store the object";
+      p->done = true;
+      cv_.notify_all();
+      continue;
+    }
+    p->worker = peer_order_[next_put_peer_++ % peer_order_.size()];
+    net::PutObject msg{p->id, p->value.body, p->value.frames};
+    net::send(data_socket(p->worker), "", net::Kind::kPutObject, msg);
+    puts_in_flight_[p->id] = p;
+  }
+  if (!box.releases.empty()) {
+    net::send(scheduler_, "", net::Kind::kRelease, net::Ids{std::move(box.releases)});
+  }
+  if (!box.cancels.empty()) {
+    net::send(scheduler_, "", net::Kind::kCancel, net::Ids{std::move(box.cancels)});
+  }
+  for (std::uint64_t id : box.wants) {
+    auto it = entries_.find(id);
+    if (it == entries_.end()) continue;
+    Entry& e = it->second;
+    e.wanted = true;
+    if (e.located && !e.fetching) fetch(id, e);
+  }
+  if (box.shutdown_cluster) {
+    net::send(scheduler_, "", net::Kind::kShutdownQuery, net::Empty{});
+  }
+}
+
+void Cluster::on_scheduler_message(std::vector<Buffer>& parts) {
+  try {
+    switch (net::kind_of(parts)) {
+      case net::Kind::kWelcome: {
+        const auto w = net::payload<net::Welcome>(parts);
+        std::lock_guard<std::mutex> lock(mu_);
+        client_number_ = w.id;
+        welcomed_ = true;
+        cv_.notify_all();
+        break;
+      }
+      case net::Kind::kWorkers:
+        on_workers(net::payload<net::Workers>(parts));
+        break;
+      case net::Kind::kDone:
+        on_done(net::payload<net::Done>(parts));
+        break;
+      case net::Kind::kErred:
+        on_erred(net::payload<net::Erred>(parts));
+        break;
+      case net::Kind::kCancelled:
+        on_cancelled(net::payload<net::Ids>(parts));
+        break;
+      case net::Kind::kHeartbeat:
+        break;
+      case net::Kind::kShutdown:
+        fail_all("the scheduler at " + address_ + " shut down");
+        break;
+      default:
+        std::fprintf(stderr, "weft client: ignored unexpected %s message from the scheduler\n",
+                     net::to_string(net::kind_of(parts)));
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "weft client: dropped a bad message from the scheduler: %s\n", e.what());
+  }
+}
+
+void Cluster::on_data_message(std::uint32_t worker, std::vector<Buffer>& parts) {
+  try {
+    switch (net::kind_of(parts)) {
+      case net::Kind::kObjects:
+        on_objects(worker, net::payload<net::Objects>(parts));
+        break;
+      case net::Kind::kPutAck: {
+        for (std::uint64_t id : net::payload<net::Ids>(parts).ids) {
+          auto it = puts_in_flight_.find(id);
+          if (it == puts_in_flight_.end()) continue;
+          Put* p = it->second;
+          puts_in_flight_.erase(it);
+          net::send(scheduler_, "", net::Kind::kPutDone,
+                    net::PutDone{p->id, p->worker, p->value.total_bytes()});
+          std::lock_guard<std::mutex> lock(mu_);
+          p->done = true;
+          cv_.notify_all();
+        }
+        break;
+      }
+      default:
+        std::fprintf(stderr, "weft client: ignored unexpected %s message from worker %u\n",
+                     net::to_string(net::kind_of(parts)), worker);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "weft client: dropped a bad message from worker %u: %s\n", worker,
+                 e.what());
+  }
+}
+
+void Cluster::on_workers(const net::Workers& w) {
+  for (const net::WorkerInfo& info : w.joined) {
+    Peer& p = peers_[info.id];
+    p.info = info;
+    peer_order_.push_back(info.id);
+    threads_total_ += static_cast<int>(info.nthreads);
+  }
+  for (std::uint32_t id : w.left) {
+    auto it = peers_.find(id);
+    if (it == peers_.end()) continue;
+    threads_total_ -= static_cast<int>(it->second.info.nthreads);
+    peers_.erase(it);
+    peer_order_.erase(std::remove(peer_order_.begin(), peer_order_.end(), id), peer_order_.end());
+    // Values being fetched from it will not come: the scheduler recomputes them and says
+    // Done again with the new place.
+    for (auto& [oid, e] : entries_) {
+      if (e.located && e.worker == id) e.located = e.fetching = false;
+    }
+    for (auto it2 = puts_in_flight_.begin(); it2 != puts_in_flight_.end();) {
+      if (it2->second->worker != id) {
+        ++it2;
+        continue;
+      }
+      std::lock_guard<std::mutex> lock(mu_);
+      it2->second->error = "worker " + std::to_string(id) + " left before storing the object";
+      it2->second->done = true;
+      cv_.notify_all();
+      it2 = puts_in_flight_.erase(it2);
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  worker_count_ = peers_.size();
+  cv_.notify_all();
+}
+
+void Cluster::on_done(const net::Done& d) {
+  for (const net::DoneItem& item : d.tasks) {
+    auto it = entries_.find(item.id);
+    if (it == entries_.end()) continue;
+    Entry& e = it->second;
+    e.worker = item.worker;
+    e.nbytes = item.nbytes;
+    e.located = true;
+    e.fetching = false;
+    if (e.nbytes <= kEagerFetchBytes || e.wanted) fetch(item.id, e);
+  }
+}
+
+void Cluster::fetch(std::uint64_t id, Entry& e) {
+  e.fetching = true;
+  fetch_batches_[e.worker].push_back(id);
+}
+
+void Cluster::flush_fetches() {
+  for (auto& [worker, ids] : fetch_batches_) {
+    if (ids.empty() || peers_.find(worker) == peers_.end()) continue;
+    net::send(data_socket(worker), "", net::Kind::kFetch, net::Fetch{std::move(ids)});
+    ids.clear();
+  }
+}
+
+void Cluster::on_objects(std::uint32_t worker, const net::Objects& o) {
+  for (const net::Object& obj : o.objects) {
+    auto it = entries_.find(obj.id);
+    if (it == entries_.end()) continue;
+    if (!obj.found) {
+      fail_entry(obj.id,
+                 std::make_exception_ptr(Error(
+                     "weft: object " + std::to_string(obj.id) + " (" + it->second.state->name() +
+                     ") was not found on worker " + std::to_string(worker))));
+      continue;
+    }
+    TaskState* state = it->second.state;
+    it->second.object->deliver(serde::Message{obj.body, obj.frames});
+    entries_.erase(it);
+    state->release();
+  }
+}
+
+void Cluster::on_erred(const net::Erred& e) {
+  for (const net::ErredItem& item : e.tasks) {
+    fail_entry(item.id, std::make_exception_ptr(to_task_error(item.error)));
+  }
+}
+
+void Cluster::on_cancelled(const net::Ids& ids) {
+  for (std::uint64_t id : ids.ids) {
+    auto it = entries_.find(id);
+    if (it == entries_.end()) continue;
+    fail_entry(id, std::make_exception_ptr(CancelledError(it->second.state->name())));
+  }
+}
+
+void Cluster::fail_entry(std::uint64_t id, std::exception_ptr error) {
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return;
+  TaskState* state = it->second.state;
+  entries_.erase(it);
+  if (state->try_claim()) state->complete_failed(std::move(error));
+  state->release();
+}
+
+void Cluster::fail_all(const std::string& why) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (lost_.empty()) lost_ = why;
+    for (auto& [id, p] : puts_in_flight_) {
+      p->error = why;
+      p->done = true;
+    }
+    for (Put* p : outbox_.puts) {
+      p->error = why;
+      p->done = true;
+    }
+    outbox_.puts.clear();
+    for (auto& [id, state] : outbox_.entries) entries_[id] = Entry{state, state->remote_object()};
+    outbox_.entries.clear();
+    cv_.notify_all();
+  }
+  puts_in_flight_.clear();
+  while (!entries_.empty()) {
+    fail_entry(entries_.begin()->first, std::make_exception_ptr(Error("weft: " + why)));
+  }
+}
+
+zmq::socket_t& Cluster::data_socket(std::uint32_t worker) {
+  Peer& p = peers_.at(worker);
+  if (!p.data) {
+    p.data = std::make_unique<zmq::socket_t>(net::make_socket(zmq::socket_type::dealer));
+    p.data->connect(p.info.data_address);
+  }
+  return *p.data;
+}
+
+}  // namespace weft::detail

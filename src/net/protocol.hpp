@@ -1,0 +1,264 @@
+// The messages between clients, the scheduler and workers.
+//
+// Control plane: every client and worker holds one DEALER connection to the scheduler's
+// ROUTER. Data plane: every worker binds a ROUTER of its own (data_address) that peers and
+// clients fetch objects from, so data moves worker to worker and worker to client, never
+// through the scheduler.
+//
+// Each message is one ZeroMQ multipart message: [header, body, frames...] (wire.hpp). The
+// body and frames are a serde::Message of the struct that the header's Kind names; the
+// structs below are plain values with WEFT_SERIALIZE. Batches are vectors: under load one
+// message carries many tasks, so the per-message cost is paid once per batch.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "weft/serde.hpp"
+
+namespace weft::net {
+
+// Bumped on any change to the structs below or to their meaning. A peer with another
+// version is refused (wire.cpp), never half-understood.
+inline constexpr std::uint16_t kProtocolVersion = 1;
+
+enum class Kind : std::uint16_t {
+  // To the scheduler.
+  kHello = 1,      // Hello
+  kSubmit,         // Submit
+  kRelease,        // Ids: the client dropped its last Ref
+  kCancel,         // Ids
+  kPutDone,        // PutDone
+  kStatusQuery,    // Empty
+  kFinished,       // Finished
+  kFailed,         // Failed
+  kReplicated,     // Ids: the worker fetched copies
+  kStealReply,     // StealReply
+  kHeartbeat,      // Empty
+  kGoodbye,        // Empty: a worker or client leaves
+  kShutdownQuery,  // Empty: stop the whole cluster (the local cluster's driver, weft CLI)
+  // From the scheduler.
+  kWelcome = 32,  // Welcome
+  kWorkers,       // Workers
+  kRun,           // Run
+  kCancelTasks,   // Ids
+  kFree,          // Ids
+  kSteal,         // Ids: give these tasks up if not started
+  kDone,          // Done
+  kErred,         // Erred
+  kCancelled,     // Ids
+  kStatus,        // Status
+  kShutdown,      // Empty
+  // Data plane, to a worker's ROUTER and back.
+  kFetch = 64,  // Fetch
+  kObjects,     // Objects
+  kPutObject,   // PutObject
+  kPutAck,      // Ids
+};
+const char* to_string(Kind kind);
+
+enum class Role : std::uint8_t { kClient, kWorker, kObserver };
+
+struct Empty {
+  WEFT_SERIALIZE();
+};
+
+struct Ids {
+  std::vector<std::uint64_t> ids;
+  WEFT_SERIALIZE(ids);
+};
+
+struct Hello {
+  Role role = Role::kClient;
+  std::string name;  // for logs and status, e.g. "worker-1234@host"
+  std::string host;
+  std::uint32_t pid = 0;
+  // Workers only.
+  std::uint32_t nthreads = 0;
+  std::uint64_t memory_limit = 0;
+  std::string data_address;
+  WEFT_SERIALIZE(role, name, host, pid, nthreads, memory_limit, data_address);
+};
+
+// The id the scheduler gave the peer: a worker's WorkerId, or a client's number (the high
+// 16 bits of every task id that client makes, so ids of different clients never collide).
+struct Welcome {
+  std::uint32_t id = 0;
+  WEFT_SERIALIZE(id);
+};
+
+struct WorkerInfo {
+  std::uint32_t id = 0;
+  std::string name;
+  std::string host;
+  std::string data_address;
+  std::uint32_t nthreads = 0;
+  WEFT_SERIALIZE(id, name, host, data_address, nthreads);
+};
+
+// Workers that joined and left since the last Workers message (the first lists them all).
+struct Workers {
+  std::vector<WorkerInfo> joined;
+  std::vector<std::uint32_t> left;
+  WEFT_SERIALIZE(joined, left);
+};
+
+// One argument of a call: a value (a serde::Message) or, when ref != 0, the value of that
+// object, which the worker fetches.
+struct Arg {
+  std::uint64_t ref = 0;
+  Buffer body;
+  std::vector<Buffer> frames;
+  WEFT_SERIALIZE(ref, body, frames);
+};
+
+// What to run: a registered function by name, the signature the caller compiled against
+// (checked before any argument is decoded), the task's name for errors, and the arguments.
+struct Call {
+  std::string function;
+  std::uint64_t signature = 0;
+  std::string name;
+  std::vector<Arg> args;
+  WEFT_SERIALIZE(function, signature, name, args);
+};
+
+struct TaskSpec {
+  std::uint64_t id = 0;
+  std::vector<std::uint64_t> deps;
+  std::uint32_t retries = 0;
+  std::int32_t priority = 0;
+  Call call;
+  WEFT_SERIALIZE(id, deps, retries, priority, call);
+};
+
+struct Submit {
+  std::vector<TaskSpec> tasks;
+  WEFT_SERIALIZE(tasks);
+};
+
+struct PutDone {
+  std::uint64_t id = 0;
+  std::uint32_t worker = 0;
+  std::uint64_t nbytes = 0;
+  WEFT_SERIALIZE(id, worker, nbytes);
+};
+
+struct Result {
+  std::uint64_t id = 0;
+  std::uint64_t nbytes = 0;
+  double duration = 0;
+  WEFT_SERIALIZE(id, nbytes, duration);
+};
+struct Finished {
+  std::vector<Result> results;
+  WEFT_SERIALIZE(results);
+};
+
+// A task's error as the caller will see it (a TaskError's parts).
+struct RemoteError {
+  std::string type_name;
+  std::string message;
+  std::string task_name;
+  std::string worker;
+  WEFT_SERIALIZE(type_name, message, task_name, worker);
+};
+
+struct Failure {
+  std::uint64_t id = 0;
+  RemoteError error;
+  WEFT_SERIALIZE(id, error);
+};
+struct Failed {
+  std::vector<Failure> failures;
+  WEFT_SERIALIZE(failures);
+};
+
+struct StealReply {
+  std::uint64_t task = 0;
+  bool confirmed = false;
+  WEFT_SERIALIZE(task, confirmed);
+};
+
+// Where a dependency can be fetched from.
+struct Location {
+  std::uint64_t id = 0;
+  std::uint64_t nbytes = 0;
+  std::vector<std::uint32_t> holders;
+  WEFT_SERIALIZE(id, nbytes, holders);
+};
+
+struct RunItem {
+  std::uint64_t id = 0;
+  Call call;
+  std::vector<Location> deps;
+  WEFT_SERIALIZE(id, call, deps);
+};
+struct Run {
+  std::vector<RunItem> tasks;
+  WEFT_SERIALIZE(tasks);
+};
+
+struct DoneItem {
+  std::uint64_t id = 0;
+  std::uint32_t worker = 0;
+  std::uint64_t nbytes = 0;
+  WEFT_SERIALIZE(id, worker, nbytes);
+};
+struct Done {
+  std::vector<DoneItem> tasks;
+  WEFT_SERIALIZE(tasks);
+};
+
+struct ErredItem {
+  std::uint64_t id = 0;
+  RemoteError error;
+  WEFT_SERIALIZE(id, error);
+};
+struct Erred {
+  std::vector<ErredItem> tasks;
+  WEFT_SERIALIZE(tasks);
+};
+
+struct WorkerStatus {
+  WorkerInfo info;
+  std::uint32_t processing = 0;
+  std::uint64_t objects = 0;
+  std::uint64_t bytes = 0;
+  WEFT_SERIALIZE(info, processing, objects, bytes);
+};
+struct Status {
+  std::string address;
+  std::uint32_t clients = 0;
+  std::vector<WorkerStatus> workers;
+  std::vector<std::pair<std::string, std::uint64_t>> tasks;  // count by state
+  std::uint64_t bytes = 0;                                   // of objects in memory
+  WEFT_SERIALIZE(address, clients, workers, tasks, bytes);
+};
+
+struct Fetch {
+  std::vector<std::uint64_t> ids;
+  WEFT_SERIALIZE(ids);
+};
+
+struct Object {
+  std::uint64_t id = 0;
+  bool found = false;
+  Buffer body;
+  std::vector<Buffer> frames;
+  WEFT_SERIALIZE(id, found, body, frames);
+};
+struct Objects {
+  std::vector<Object> objects;
+  WEFT_SERIALIZE(objects);
+};
+
+struct PutObject {
+  std::uint64_t id = 0;
+  Buffer body;
+  std::vector<Buffer> frames;
+  WEFT_SERIALIZE(id, body, frames);
+};
+
+}  // namespace weft::net

@@ -1,0 +1,78 @@
+// The envelope around every message: [header, body, frames...] with an 8-byte header
+// ("wf", protocol version, kind), and the ZeroMQ calls that move such messages.
+//
+// Receivers check the header before anything else: a message with another version, an
+// unknown kind or too few parts is refused with ProtocolError (and serde refuses a bad
+// body with SerdeError), so a peer speaking garbage costs an error line, never a crash.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "net/protocol.hpp"
+#include "weft/error.hpp"
+#include "weft/serde.hpp"
+
+namespace weft::net {
+
+// A message that is not a well-formed weft message of this protocol version.
+class ProtocolError : public Error {
+ public:
+  using Error::Error;
+};
+
+inline constexpr std::size_t kHeaderBytes = 8;
+
+// The header part for `kind`.
+Buffer header(Kind kind);
+
+// Checks parts = [header, body, frames...] and returns the kind. Throws ProtocolError
+// naming what is wrong.
+Kind kind_of(std::span<const Buffer> parts);
+
+// Decodes the struct of a message whose kind was checked with kind_of.
+template <class T>
+T payload(std::span<const Buffer> parts) {
+  return serde::decode<T>(parts[1].bytes(), parts.subspan(2));
+}
+
+// The process's ZeroMQ context, made on first use.
+zmq::context_t& context();
+
+// A socket with the options every weft socket wants: no linger on close (a dead peer must
+// not hold up exit) and no send high-water mark (control messages are never dropped).
+zmq::socket_t make_socket(zmq::socket_type type);
+
+// Sends [routing_id (ROUTER sockets only, else empty)] + header + encoded `value` as one
+// multipart message. Parts of kZeroCopyBytes or more are handed to ZeroMQ without copying;
+// their owners live until ZeroMQ releases them.
+inline constexpr std::size_t kZeroCopyBytes = 16 * 1024;
+void send_parts(zmq::socket_t& socket, std::string_view routing_id, std::span<const Buffer> parts);
+
+template <class T>
+void send(zmq::socket_t& socket, std::string_view routing_id, Kind kind, const T& value) {
+  serde::Message m = serde::encode(value);
+  std::vector<Buffer> parts;
+  parts.reserve(2 + m.frames.size());
+  parts.push_back(header(kind));
+  parts.push_back(std::move(m.body));
+  for (Buffer& f : m.frames) parts.push_back(std::move(f));
+  send_parts(socket, routing_id, parts);
+}
+
+// Receives one multipart message without blocking; false when none is waiting. Each part
+// becomes a Buffer that owns the received ZeroMQ frame (no copy).
+bool receive(zmq::socket_t& socket, std::vector<Buffer>& parts);
+
+// The address a socket bound to (tcp://127.0.0.1:* becomes the actual port).
+std::string bound_address(zmq::socket_t& socket);
+
+// This machine's name, for Hello and logs.
+std::string host_name();
+
+}  // namespace weft::net

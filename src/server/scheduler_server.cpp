@@ -1,0 +1,396 @@
+#include "server/scheduler_server.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "net/wire.hpp"
+#include "sched/scheduler.hpp"
+#include "weft/error.hpp"
+
+namespace weft::server {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// sched::TaskFailed carries an error as a string; a worker's structured error travels in it
+// encoded, behind this marker, so that errors made by the state machine itself (plain text)
+// stay distinguishable.
+constexpr char kEncodedError = '\x01';
+
+std::string encode_error(const net::RemoteError& e) {
+  const serde::Message m = serde::encode(e);
+  std::string out(1, kEncodedError);
+  out.append(reinterpret_cast<const char*>(m.body.data()), m.body.size());
+  return out;
+}
+
+class Server {
+ public:
+  explicit Server(const Options& o)
+      : options_(o),
+        socket_(net::make_socket(zmq::socket_type::router)),
+        sched_(sched::Config{.pipeline_seconds = 0.002, .report_forgotten = true}) {}
+
+  int run(const std::atomic<bool>* stop);
+
+ private:
+  struct Peer {
+    net::Role role = net::Role::kObserver;
+    std::uint32_t id = 0;
+    Clock::time_point last_seen;
+    net::WorkerInfo info;  // workers
+  };
+  struct Batches {
+    net::Run run;
+    net::Ids cancel, free, steal, cancelled;
+    net::Done done;
+    net::Erred erred;
+  };
+
+  void on_message(const std::string& from, std::vector<Buffer>& parts);
+  void on_hello(const std::string& from, const net::Hello& h);
+  void on_submit(const Peer& client, net::Submit& s);
+  void remove_worker(const std::string& route);
+  void handle(const sched::Event& e);
+  void apply_actions();
+  net::RemoteError error_of(const sched::TaskErred& e) const;
+  void flush();
+  net::Status status() const;
+  template <class T>
+  void send_to(const std::string& route, net::Kind kind, const T& value) {
+    net::send(socket_, route, kind, value);
+  }
+
+  Options options_;
+  zmq::socket_t socket_;
+  std::string address_;
+  sched::Scheduler sched_;
+  std::vector<sched::Action> actions_;
+  bool stopping_ = false;
+
+  std::unordered_map<std::string, Peer> peers_;             // by routing id
+  std::map<std::uint32_t, std::string> workers_, clients_;  // id -> routing id
+  std::uint32_t next_worker_ = 1;
+  std::uint32_t next_client_ = 1;
+  std::unordered_map<std::uint64_t, net::Call> calls_;  // until the task is forgotten
+  std::map<std::string, Batches> out_;                  // by routing id
+};
+
+int Server::run(const std::atomic<bool>* stop) {
+  std::string listen = options_.listen;
+  if (listen.size() > 2 && listen.compare(listen.size() - 2, 2, ":0") == 0) {
+    listen.replace(listen.size() - 1, 1, "*");
+  }
+  try {
+    socket_.bind(listen);
+  } catch (const zmq::error_t& e) {
+    throw ConfigError("weft scheduler: cannot listen on '" + options_.listen + "': " + e.what());
+  }
+  address_ = net::bound_address(socket_);
+  if (options_.on_ready) options_.on_ready(address_);
+
+  std::vector<Buffer> parts;
+  auto next_tick = Clock::now();
+  const auto origin = Clock::now();
+  while (!stopping_ && (stop == nullptr || !stop->load())) {
+    zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
+    zmq::poll(&item, 1, std::chrono::milliseconds(100));
+    for (int n = 0; n < 4096 && net::receive(socket_, parts); ++n) {
+      if (parts.size() < 2) continue;
+      const std::string from(reinterpret_cast<const char*>(parts[0].data()), parts[0].size());
+      parts.erase(parts.begin());
+      on_message(from, parts);
+    }
+    const auto now = Clock::now();
+    if (now >= next_tick) {
+      next_tick = now + std::chrono::milliseconds(100);
+      const auto limit = std::chrono::duration<double>(options_.heartbeat_timeout);
+      std::vector<std::string> dead;
+      for (const auto& [route, p] : peers_) {
+        if (p.role == net::Role::kWorker && now - p.last_seen > limit) dead.push_back(route);
+      }
+      for (const std::string& route : dead) {
+        std::fprintf(stderr, "weft scheduler: worker %u (%s) sent no heartbeat for %.1f s: lost\n",
+                     peers_[route].id, peers_[route].info.name.c_str(), options_.heartbeat_timeout);
+        remove_worker(route);
+      }
+      handle(sched::Tick{std::chrono::duration<double>(now - origin).count()});
+    }
+    flush();
+  }
+  for (const auto& [route, p] : peers_) {
+    if (p.role != net::Role::kObserver) send_to(route, net::Kind::kShutdown, net::Empty{});
+  }
+  // Let ZeroMQ deliver the shutdown before the process exits (see serve_role_if_requested).
+  socket_.set(zmq::sockopt::linger, 1000);
+  return 0;
+}
+
+void Server::on_message(const std::string& from, std::vector<Buffer>& parts) {
+  try {
+    const net::Kind kind = net::kind_of(parts);
+    if (kind == net::Kind::kHello) return on_hello(from, net::payload<net::Hello>(parts));
+    if (kind == net::Kind::kStatusQuery) return send_to(from, net::Kind::kStatus, status());
+    if (kind == net::Kind::kShutdownQuery) {
+      stopping_ = true;
+      return;
+    }
+    auto it = peers_.find(from);
+    if (it == peers_.end()) {
+      std::fprintf(stderr, "weft scheduler: ignored %s from a peer that has not said hello\n",
+                   net::to_string(kind));
+      return;
+    }
+    Peer& peer = it->second;
+    peer.last_seen = Clock::now();
+    switch (kind) {
+      case net::Kind::kHeartbeat:
+        send_to(from, net::Kind::kHeartbeat, net::Empty{});
+        break;
+      case net::Kind::kSubmit: {
+        auto s = net::payload<net::Submit>(parts);
+        on_submit(peer, s);
+        break;
+      }
+      case net::Kind::kRelease:
+        for (std::uint64_t id : net::payload<net::Ids>(parts).ids) {
+          handle(sched::ClientRelease{id});
+        }
+        break;
+      case net::Kind::kCancel:
+        for (std::uint64_t id : net::payload<net::Ids>(parts).ids) handle(sched::ClientCancel{id});
+        break;
+      case net::Kind::kPutDone: {
+        const auto p = net::payload<net::PutDone>(parts);
+        handle(sched::ClientPut{p.id, p.worker, p.nbytes});
+        break;
+      }
+      case net::Kind::kFinished:
+        for (const net::Result& r : net::payload<net::Finished>(parts).results) {
+          handle(sched::TaskFinished{r.id, peer.id, r.nbytes, r.duration});
+        }
+        break;
+      case net::Kind::kFailed:
+        for (const net::Failure& f : net::payload<net::Failed>(parts).failures) {
+          handle(sched::TaskFailed{f.id, peer.id, encode_error(f.error)});
+        }
+        break;
+      case net::Kind::kReplicated:
+        for (std::uint64_t id : net::payload<net::Ids>(parts).ids) {
+          handle(sched::ObjectReplicated{id, peer.id});
+        }
+        break;
+      case net::Kind::kStealReply: {
+        const auto r = net::payload<net::StealReply>(parts);
+        if (r.confirmed) {
+          handle(sched::StealConfirmed{r.task, peer.id});
+        } else {
+          handle(sched::StealRejected{r.task, peer.id});
+        }
+        break;
+      }
+      case net::Kind::kGoodbye:
+        if (peer.role == net::Role::kWorker) {
+          remove_worker(from);
+        } else {
+          clients_.erase(peer.id);
+          peers_.erase(it);
+        }
+        break;
+      default:
+        std::fprintf(stderr, "weft scheduler: ignored unexpected %s message\n",
+                     net::to_string(kind));
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "weft scheduler: dropped a bad message: %s\n", e.what());
+  }
+}
+
+void Server::on_hello(const std::string& from, const net::Hello& h) {
+  if (peers_.count(from) > 0) return;
+  Peer p;
+  p.role = h.role;
+  p.last_seen = Clock::now();
+  if (h.role == net::Role::kWorker) {
+    p.id = next_worker_++;
+    p.info = net::WorkerInfo{p.id, h.name, h.host, h.data_address, h.nthreads};
+    send_to(from, net::Kind::kWelcome, net::Welcome{p.id});
+    net::Workers everyone;
+    for (const auto& [id, route] : workers_) everyone.joined.push_back(peers_[route].info);
+    everyone.joined.push_back(p.info);
+    send_to(from, net::Kind::kWorkers, everyone);
+    const net::Workers joined{{p.info}, {}};
+    for (const auto& [route, other] : peers_) {
+      if (other.role != net::Role::kObserver) send_to(route, net::Kind::kWorkers, joined);
+    }
+    workers_[p.id] = from;
+    peers_[from] = p;
+    handle(sched::WorkerJoined{p.id, h.nthreads, sched::Resources{.cpus = 0}, h.memory_limit});
+  } else if (h.role == net::Role::kClient) {
+    if (next_client_ >= 0xffff) {
+      std::fprintf(stderr, "weft scheduler: refused a client: too many clients\n");
+      return;
+    }
+    p.id = next_client_++;
+    send_to(from, net::Kind::kWelcome, net::Welcome{p.id});
+    net::Workers everyone;
+    for (const auto& [id, route] : workers_) everyone.joined.push_back(peers_[route].info);
+    send_to(from, net::Kind::kWorkers, everyone);
+    clients_[p.id] = from;
+    peers_[from] = p;
+  }
+}
+
+void Server::on_submit(const Peer& client, net::Submit& s) {
+  if (client.role != net::Role::kClient) return;
+  for (net::TaskSpec& t : s.tasks) {
+    if ((t.id >> 48) != client.id || t.id == 0) {
+      std::fprintf(stderr, "weft scheduler: refused task id %llu from client %u (not its range)\n",
+                   static_cast<unsigned long long>(t.id), client.id);
+      continue;
+    }
+    sched::ClientSubmit e;
+    e.task = t.id;
+    e.deps = std::move(t.deps);
+    e.prefix = t.call.function;
+    e.retries = t.retries;
+    e.priority = t.priority;
+    calls_[t.id] = std::move(t.call);
+    handle(e);
+  }
+}
+
+void Server::remove_worker(const std::string& route) {
+  auto it = peers_.find(route);
+  if (it == peers_.end()) return;
+  const std::uint32_t id = it->second.id;
+  peers_.erase(it);
+  workers_.erase(id);
+  out_.erase(route);
+  const net::Workers left{{}, {id}};
+  for (const auto& [r, other] : peers_) {
+    if (other.role != net::Role::kObserver) send_to(r, net::Kind::kWorkers, left);
+  }
+  handle(sched::WorkerLeft{id});
+}
+
+void Server::handle(const sched::Event& e) {
+  sched_.handle(e, actions_);
+  apply_actions();
+}
+
+net::RemoteError Server::error_of(const sched::TaskErred& e) const {
+  if (!e.error.empty() && e.error[0] == kEncodedError) {
+    const auto* p = reinterpret_cast<const std::byte*>(e.error.data()) + 1;
+    return serde::decode<net::RemoteError>(std::span<const std::byte>(p, e.error.size() - 1));
+  }
+  auto it = calls_.find(e.origin);
+  return net::RemoteError{"weft::Error", e.error,
+                          it == calls_.end() ? std::to_string(e.origin) : it->second.name,
+                          "scheduler"};
+}
+
+void Server::apply_actions() {
+  // Actions may cause events (a lost put() object has nothing to run), handled after.
+  std::vector<sched::Event> follow_ups;
+  for (sched::Action& a : actions_) {
+    if (auto* run = std::get_if<sched::RunTask>(&a)) {
+      auto call = calls_.find(run->task);
+      auto route = workers_.find(run->worker);
+      if (route == workers_.end()) continue;
+      if (call == calls_.end()) {
+        net::RemoteError err{"weft::Error",
+                             "object was stored with put() on a worker that was lost; put() "
+                             "objects cannot be recomputed",
+                             "put", "scheduler"};
+        follow_ups.push_back(sched::TaskFailed{run->task, run->worker, encode_error(err)});
+        continue;
+      }
+      net::RunItem item;
+      item.id = run->task;
+      item.call = call->second;
+      for (const sched::DepLocation& d : run->deps) {
+        item.deps.push_back(net::Location{d.object, d.nbytes, d.holders});
+      }
+      out_[route->second].run.tasks.push_back(std::move(item));
+    } else if (auto* c = std::get_if<sched::CancelOnWorker>(&a)) {
+      if (auto r = workers_.find(c->worker); r != workers_.end()) {
+        out_[r->second].cancel.ids.push_back(c->task);
+      }
+    } else if (auto* f = std::get_if<sched::FreeObject>(&a)) {
+      if (auto r = workers_.find(f->worker); r != workers_.end()) {
+        out_[r->second].free.ids.push_back(f->object);
+      }
+    } else if (auto* s = std::get_if<sched::StealRequest>(&a)) {
+      if (auto r = workers_.find(s->victim); r != workers_.end()) {
+        out_[r->second].steal.ids.push_back(s->task);
+      }
+    } else if (auto* d = std::get_if<sched::TaskDone>(&a)) {
+      if (auto r = clients_.find(static_cast<std::uint32_t>(d->task >> 48)); r != clients_.end()) {
+        out_[r->second].done.tasks.push_back(net::DoneItem{d->task, d->worker, d->nbytes});
+      }
+    } else if (auto* e = std::get_if<sched::TaskErred>(&a)) {
+      if (auto r = clients_.find(static_cast<std::uint32_t>(e->task >> 48)); r != clients_.end()) {
+        out_[r->second].erred.tasks.push_back(net::ErredItem{e->task, error_of(*e)});
+      }
+    } else if (auto* k = std::get_if<sched::TaskCancelled>(&a)) {
+      if (auto r = clients_.find(static_cast<std::uint32_t>(k->task >> 48)); r != clients_.end()) {
+        out_[r->second].cancelled.ids.push_back(k->task);
+      }
+    } else if (auto* g = std::get_if<sched::TaskForgotten>(&a)) {
+      calls_.erase(g->task);
+    }
+  }
+  actions_.clear();
+  for (const sched::Event& e : follow_ups) handle(e);
+}
+
+void Server::flush() {
+  for (auto& [route, b] : out_) {
+    if (!b.run.tasks.empty()) send_to(route, net::Kind::kRun, b.run);
+    if (!b.cancel.ids.empty()) send_to(route, net::Kind::kCancelTasks, b.cancel);
+    if (!b.free.ids.empty()) send_to(route, net::Kind::kFree, b.free);
+    if (!b.steal.ids.empty()) send_to(route, net::Kind::kSteal, b.steal);
+    if (!b.done.tasks.empty()) send_to(route, net::Kind::kDone, b.done);
+    if (!b.erred.tasks.empty()) send_to(route, net::Kind::kErred, b.erred);
+    if (!b.cancelled.ids.empty()) send_to(route, net::Kind::kCancelled, b.cancelled);
+  }
+  out_.clear();
+}
+
+net::Status Server::status() const {
+  net::Status s;
+  s.address = address_;
+  s.clients = static_cast<std::uint32_t>(clients_.size());
+  for (const auto& [id, route] : workers_) {
+    net::WorkerStatus w;
+    w.info = peers_.at(route).info;
+    if (auto v = sched_.worker(id)) {
+      w.processing = v->processing;
+      w.objects = v->objects;
+      w.bytes = v->bytes_held;
+    }
+    s.workers.push_back(std::move(w));
+  }
+  const sched::Stats& st = sched_.stats();
+  const std::uint64_t busy = st.queued + st.processing + st.objects;
+  const std::uint64_t waiting = st.tasks > busy ? st.tasks - busy : 0;
+  s.tasks = {{"queued", st.queued},   {"processing", st.processing},
+             {"memory", st.objects},  {"other", waiting},
+             {"retried", st.retries}, {"recomputed", st.recomputations}};
+  s.bytes = st.bytes;
+  return s;
+}
+
+}  // namespace
+
+int run_scheduler(const Options& options, const std::atomic<bool>* stop) {
+  Server s(options);
+  return s.run(stop);
+}
+
+}  // namespace weft::server

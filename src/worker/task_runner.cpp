@@ -1,0 +1,37 @@
+#include "worker/task_runner.hpp"
+
+#include <exception>
+#include <typeinfo>
+
+#include "weft/detail/backend.hpp"
+#include "weft/detail/task.hpp"
+#include "weft/error.hpp"
+
+namespace weft::worker {
+
+void TaskRunner::run() noexcept {
+  if (!try_claim()) return;  // stolen or cancelled before it started
+  Completion c;
+  c.id = id_;
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    c.value = fn_->invoke(args_);
+    c.value.make_self_contained();
+    c.ok = true;
+  } catch (const TaskError& e) {
+    // A get() inside the task failed: report the task that failed first, as threads do.
+    c.error = net::RemoteError{e.type_name(), e.message(), e.task_name(), e.worker()};
+  } catch (const std::exception& e) {
+    c.error = net::RemoteError{detail::callable_name(typeid(e)), e.what(), name_,
+                               worker_ + " " + detail::backend().worker_name()};
+  } catch (...) {
+    c.error = net::RemoteError{"unknown exception", "(not derived from std::exception)", name_,
+                               worker_ + " " + detail::backend().worker_name()};
+  }
+  c.duration = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  args_.clear();
+  complete_done();
+  done_.push(std::move(c));
+}
+
+}  // namespace weft::worker

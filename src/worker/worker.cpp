@@ -1,0 +1,451 @@
+#include "worker/worker.hpp"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "net/wire.hpp"
+#include "weft/detail/backend.hpp"
+#include "weft/detail/remote_call.hpp"
+#include "weft/error.hpp"
+#include "weft/runtime.hpp"
+#include "worker/task_runner.hpp"
+
+namespace weft::worker {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+class Worker {
+ public:
+  explicit Worker(const Options& o);
+  ~Worker() { ::close(wake_fd_); }
+  int run();
+
+ private:
+  struct Pending {
+    net::RunItem item;
+    std::size_t missing = 0;
+  };
+  struct Fetching {
+    std::vector<std::uint32_t> holders;
+    std::size_t next = 0;  // index of the holder asked
+  };
+  struct Peer {
+    net::WorkerInfo info;
+    std::unique_ptr<zmq::socket_t> data;
+  };
+
+  void on_scheduler(std::vector<Buffer>& parts);
+  void on_data(const std::string& from, std::vector<Buffer>& parts);
+  void on_peer(std::uint32_t peer, std::vector<Buffer>& parts);
+  void on_run(net::Run& run);
+  void on_objects(std::uint32_t peer, net::Objects& objects);
+  void on_peer_left(std::uint32_t peer);
+  void ask_next_holder(std::uint64_t object);
+  void start(net::RunItem item);
+  void fail(std::uint64_t task, std::string type, std::string message, const std::string& name);
+  void drain_completions();
+  void flush();
+  zmq::socket_t& peer_socket(std::uint32_t peer);
+
+  Options options_;
+  std::string label_;  // "worker-ID@host" once welcomed
+  std::uint32_t id_ = 0;
+  zmq::socket_t scheduler_;
+  zmq::socket_t data_;
+  std::string data_address_;
+  int wake_fd_;
+  bool stop_ = false;
+  int exit_code_ = 0;
+  Clock::time_point last_heard_ = Clock::now();
+
+  std::unordered_map<std::uint64_t, serde::Message> objects_;
+  std::unordered_map<std::uint64_t, Pending> waiting_;
+  std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> needed_by_;
+  std::unordered_map<std::uint64_t, Fetching> fetching_;
+  std::unordered_map<std::uint64_t, detail::StatePtr<TaskRunner>> running_;
+  std::unordered_set<std::uint64_t> discard_;  // cancelled while running
+  std::unordered_map<std::uint32_t, Peer> peers_;
+  CompletionQueue completions_;
+
+  // Outgoing batches, sent at the end of each loop turn.
+  net::Finished finished_;
+  net::Failed failed_;
+  net::Ids replicated_;
+  std::unordered_map<std::uint32_t, std::vector<std::uint64_t>> fetches_;
+};
+
+Worker::Worker(const Options& o)
+    : options_(o),
+      scheduler_(net::make_socket(zmq::socket_type::dealer)),
+      data_(net::make_socket(zmq::socket_type::router)),
+      wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
+      completions_(wake_fd_) {
+  if (options_.scheduler.rfind("tcp://", 0) != 0 && options_.scheduler.rfind("ipc://", 0) != 0) {
+    throw ConfigError("weft worker: scheduler address '" + options_.scheduler +
+                      "' is not valid: expected tcp://HOST:PORT or ipc://PATH");
+  }
+  if (options_.nthreads <= 0) {
+    options_.nthreads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
+  data_.bind("tcp://" + options_.host + ":*");
+  data_address_ = net::bound_address(data_);
+  scheduler_.connect(options_.scheduler);
+  label_ = options_.name.empty() ? "worker-" + std::to_string(getpid()) + "@" + net::host_name()
+                                 : options_.name;
+}
+
+int Worker::run() {
+  Runtime pool = init(Config{RuntimeKind::kThreads, options_.nthreads});
+  net::Hello hello;
+  hello.role = net::Role::kWorker;
+  hello.name = label_;
+  hello.host = net::host_name();
+  hello.pid = static_cast<std::uint32_t>(getpid());
+  hello.nthreads = static_cast<std::uint32_t>(options_.nthreads);
+  hello.memory_limit = options_.memory_limit;
+  hello.data_address = data_address_;
+  net::send(scheduler_, "", net::Kind::kHello, hello);
+
+  auto next_heartbeat = Clock::now();
+  std::vector<Buffer> parts;
+  std::vector<zmq::pollitem_t> items;
+  std::vector<std::uint32_t> item_peer;
+  while (!stop_) {
+    items.clear();
+    item_peer.clear();
+    items.push_back({scheduler_.handle(), 0, ZMQ_POLLIN, 0});
+    items.push_back({data_.handle(), 0, ZMQ_POLLIN, 0});
+    items.push_back({nullptr, wake_fd_, ZMQ_POLLIN, 0});
+    for (auto& [pid, peer] : peers_) {
+      if (!peer.data) continue;
+      items.push_back({peer.data->handle(), 0, ZMQ_POLLIN, 0});
+      item_peer.push_back(pid);
+    }
+    zmq::poll(items, std::chrono::milliseconds(100));
+    if ((items[2].revents & ZMQ_POLLIN) != 0) {
+      eventfd_t ignored;
+      ::eventfd_read(wake_fd_, &ignored);
+      drain_completions();
+    }
+    if ((items[0].revents & ZMQ_POLLIN) != 0) {
+      while (!stop_ && net::receive(scheduler_, parts)) on_scheduler(parts);
+      last_heard_ = Clock::now();
+    }
+    if ((items[1].revents & ZMQ_POLLIN) != 0) {
+      while (net::receive(data_, parts)) {
+        if (parts.empty()) continue;
+        const std::string from(reinterpret_cast<const char*>(parts[0].data()), parts[0].size());
+        parts.erase(parts.begin());
+        on_data(from, parts);
+      }
+    }
+    for (std::size_t i = 0; i < item_peer.size(); ++i) {
+      if ((items[i + 3].revents & ZMQ_POLLIN) == 0) continue;
+      auto it = peers_.find(item_peer[i]);
+      if (it == peers_.end() || !it->second.data) continue;
+      while (net::receive(*it->second.data, parts)) on_peer(item_peer[i], parts);
+    }
+    flush();
+    const auto now = Clock::now();
+    if (now >= next_heartbeat) {
+      net::send(scheduler_, "", net::Kind::kHeartbeat, net::Empty{});
+      next_heartbeat = now + std::chrono::milliseconds(500);
+    }
+    if (now - last_heard_ > std::chrono::duration<double>(options_.lost_after)) {
+      std::fprintf(stderr, "weft %s: lost the scheduler at %s; exiting\n", label_.c_str(),
+                   options_.scheduler.c_str());
+      exit_code_ = 3;
+      stop_ = true;
+    }
+  }
+  // Tasks still running finish before the pool goes; their results are not reported.
+  for (auto& [id, task] : running_) task->try_claim_and_cancel();
+  pool.shutdown();
+  drain_completions();
+  return exit_code_;
+}
+
+void Worker::on_scheduler(std::vector<Buffer>& parts) {
+  try {
+    const net::Kind kind = net::kind_of(parts);
+    switch (kind) {
+      case net::Kind::kWelcome:
+        id_ = net::payload<net::Welcome>(parts).id;
+        label_ = "worker-" + std::to_string(id_) + "@" + net::host_name();
+        break;
+      case net::Kind::kWorkers: {
+        const auto w = net::payload<net::Workers>(parts);
+        for (const net::WorkerInfo& info : w.joined) peers_[info.id].info = info;
+        for (std::uint32_t left : w.left) on_peer_left(left);
+        break;
+      }
+      case net::Kind::kRun: {
+        auto run = net::payload<net::Run>(parts);
+        on_run(run);
+        break;
+      }
+      case net::Kind::kCancelTasks:
+        for (std::uint64_t id : net::payload<net::Ids>(parts).ids) {
+          if (waiting_.erase(id) > 0) continue;
+          auto it = running_.find(id);
+          if (it != running_.end() && !it->second->try_claim_and_cancel()) discard_.insert(id);
+        }
+        break;
+      case net::Kind::kFree:
+        for (std::uint64_t id : net::payload<net::Ids>(parts).ids) objects_.erase(id);
+        break;
+      case net::Kind::kSteal:
+        for (std::uint64_t id : net::payload<net::Ids>(parts).ids) {
+          bool given = waiting_.erase(id) > 0;
+          if (!given) {
+            auto it = running_.find(id);
+            given = it != running_.end() && it->second->try_claim_and_cancel();
+            if (given) running_.erase(it);
+          }
+          net::send(scheduler_, "", net::Kind::kStealReply, net::StealReply{id, given});
+        }
+        break;
+      case net::Kind::kHeartbeat:
+        break;
+      case net::Kind::kShutdown:
+        stop_ = true;
+        break;
+      default:
+        std::fprintf(stderr, "weft %s: ignored unexpected %s message from the scheduler\n",
+                     label_.c_str(), net::to_string(kind));
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "weft %s: dropped a bad message from the scheduler: %s\n", label_.c_str(),
+                 e.what());
+  }
+}
+
+void Worker::on_run(net::Run& run) {
+  for (net::RunItem& item : run.tasks) {
+    Pending p;
+    for (const net::Location& dep : item.deps) {
+      if (objects_.count(dep.id) > 0) continue;
+      ++p.missing;
+      needed_by_[dep.id].push_back(item.id);
+      if (fetching_.count(dep.id) == 0) {
+        fetching_[dep.id] = Fetching{dep.holders, 0};
+        if (dep.holders.empty()) {
+          ask_next_holder(dep.id);  // fails the tasks: nowhere to fetch from
+        } else {
+          fetches_[dep.holders[0]].push_back(dep.id);
+        }
+      }
+    }
+    if (p.missing == 0) {
+      start(std::move(item));
+    } else {
+      const std::uint64_t id = item.id;
+      p.item = std::move(item);
+      waiting_.emplace(id, std::move(p));
+    }
+  }
+}
+
+void Worker::start(net::RunItem item) {
+  const std::string& fname = item.call.function;
+  const detail::RemoteFunction* fn = detail::find_function(fname);
+  if (fn == nullptr || fn->invoke == nullptr) {
+    fail(item.id, "weft::ConfigError",
+         "function '" + fname + "' is not registered with WEFT_REMOTE in this worker's " +
+             "program; start workers from the program's own binary, or load the library " +
+             "that registers it (weft worker --load LIB)",
+         item.call.name);
+    return;
+  }
+  if (fn->signature != item.call.signature) {
+    fail(item.id, "weft::SerdeError",
+         "the caller's declaration of '" + fname +
+             "' has other argument or result types than this worker's (built from other " +
+             "code?)",
+         item.call.name);
+    return;
+  }
+  std::vector<serde::Message> args;
+  args.reserve(item.call.args.size());
+  for (net::Arg& a : item.call.args) {
+    if (a.ref == 0) {
+      args.push_back(serde::Message{std::move(a.body), std::move(a.frames)});
+    } else {
+      args.push_back(objects_.at(a.ref));
+    }
+  }
+  auto* task =
+      new TaskRunner(item.id, fn, std::move(item.call.name), label_, std::move(args), completions_);
+  task->retain();  // running_'s reference; the pool owns the first
+  running_.emplace(item.id, detail::StatePtr<TaskRunner>(task));
+  detail::backend().schedule(task);
+}
+
+void Worker::fail(std::uint64_t task, std::string type, std::string message,
+                  const std::string& name) {
+  failed_.failures.push_back(
+      net::Failure{task, net::RemoteError{std::move(type), std::move(message), name, label_}});
+}
+
+void Worker::drain_completions() {
+  for (Completion& c : completions_.take()) {
+    running_.erase(c.id);
+    if (discard_.erase(c.id) > 0) continue;
+    if (c.ok) {
+      const std::uint64_t nbytes = c.value.total_bytes();
+      objects_[c.id] = std::move(c.value);
+      finished_.results.push_back(net::Result{c.id, nbytes, c.duration});
+    } else {
+      failed_.failures.push_back(net::Failure{c.id, std::move(c.error)});
+    }
+  }
+}
+
+void Worker::on_data(const std::string& from, std::vector<Buffer>& parts) {
+  try {
+    const net::Kind kind = net::kind_of(parts);
+    if (kind == net::Kind::kFetch) {
+      net::Objects reply;
+      for (std::uint64_t id : net::payload<net::Fetch>(parts).ids) {
+        auto it = objects_.find(id);
+        if (it == objects_.end()) {
+          reply.objects.push_back(net::Object{id, false, {}, {}});
+        } else {
+          reply.objects.push_back(net::Object{id, true, it->second.body, it->second.frames});
+        }
+      }
+      net::send(data_, from, net::Kind::kObjects, reply);
+    } else if (kind == net::Kind::kPutObject) {
+      auto put = net::payload<net::PutObject>(parts);
+      objects_[put.id] = serde::Message{std::move(put.body), std::move(put.frames)};
+      net::send(data_, from, net::Kind::kPutAck, net::Ids{{put.id}});
+    } else {
+      std::fprintf(stderr, "weft %s: ignored unexpected %s message on the data port\n",
+                   label_.c_str(), net::to_string(kind));
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "weft %s: dropped a bad message on the data port: %s\n", label_.c_str(),
+                 e.what());
+  }
+}
+
+void Worker::on_peer(std::uint32_t peer, std::vector<Buffer>& parts) {
+  try {
+    if (net::kind_of(parts) != net::Kind::kObjects) {
+      throw net::ProtocolError(std::string("unexpected ") + net::to_string(net::kind_of(parts)));
+    }
+    auto objects = net::payload<net::Objects>(parts);
+    on_objects(peer, objects);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "weft %s: dropped a bad message from worker %u: %s\n", label_.c_str(),
+                 peer, e.what());
+  }
+}
+
+void Worker::on_objects(std::uint32_t, net::Objects& objects) {
+  for (net::Object& o : objects.objects) {
+    if (fetching_.count(o.id) == 0) continue;  // already here, or no longer needed
+    if (!o.found) {
+      ask_next_holder(o.id);
+      continue;
+    }
+    fetching_.erase(o.id);
+    objects_[o.id] = serde::Message{std::move(o.body), std::move(o.frames)};
+    replicated_.ids.push_back(o.id);
+    auto users = needed_by_.extract(o.id);
+    if (users.empty()) continue;
+    for (std::uint64_t t : users.mapped()) {
+      auto it = waiting_.find(t);
+      if (it == waiting_.end() || --it->second.missing > 0) continue;
+      net::RunItem item = std::move(it->second.item);
+      waiting_.erase(it);
+      start(std::move(item));
+    }
+  }
+}
+
+// Asks the next holder of `object`, or fails the tasks waiting for it when none is left.
+void Worker::ask_next_holder(std::uint64_t object) {
+  Fetching& f = fetching_[object];
+  while (++f.next < f.holders.size()) {
+    if (peers_.count(f.holders[f.next]) > 0) {
+      fetches_[f.holders[f.next]].push_back(object);
+      return;
+    }
+  }
+  fetching_.erase(object);
+  auto users = needed_by_.extract(object);
+  if (users.empty()) return;
+  for (std::uint64_t t : users.mapped()) {
+    auto it = waiting_.find(t);
+    if (it == waiting_.end()) continue;
+    fail(
+        t, "weft::Error",
+        "dependency " + std::to_string(object) + " could not be fetched from any worker holding it",
+        it->second.item.call.name);
+    waiting_.erase(it);
+  }
+}
+
+void Worker::on_peer_left(std::uint32_t peer) {
+  peers_.erase(peer);
+  std::vector<std::uint64_t> retry;
+  for (auto& [object, f] : fetching_) {
+    if (f.next < f.holders.size() && f.holders[f.next] == peer) retry.push_back(object);
+  }
+  for (std::uint64_t object : retry) ask_next_holder(object);
+}
+
+void Worker::flush() {
+  for (auto& [peer, ids] : fetches_) {
+    if (ids.empty()) continue;
+    if (peers_.count(peer) == 0) {
+      std::vector<std::uint64_t> again = std::move(ids);
+      ids.clear();
+      for (std::uint64_t object : again) ask_next_holder(object);
+      continue;
+    }
+    net::send(peer_socket(peer), "", net::Kind::kFetch, net::Fetch{std::move(ids)});
+    ids.clear();
+  }
+  if (!finished_.results.empty()) {
+    net::send(scheduler_, "", net::Kind::kFinished, finished_);
+    finished_.results.clear();
+  }
+  if (!failed_.failures.empty()) {
+    net::send(scheduler_, "", net::Kind::kFailed, failed_);
+    failed_.failures.clear();
+  }
+  if (!replicated_.ids.empty()) {
+    net::send(scheduler_, "", net::Kind::kReplicated, replicated_);
+    replicated_.ids.clear();
+  }
+}
+
+zmq::socket_t& Worker::peer_socket(std::uint32_t peer) {
+  Peer& p = peers_.at(peer);
+  if (!p.data) {
+    p.data = std::make_unique<zmq::socket_t>(net::make_socket(zmq::socket_type::dealer));
+    p.data->connect(p.info.data_address);
+  }
+  return *p.data;
+}
+
+}  // namespace
+
+int run_worker(const Options& options) {
+  Worker w(options);
+  return w.run();
+}
+
+}  // namespace weft::worker

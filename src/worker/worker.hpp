@@ -1,0 +1,31 @@
+// The worker process: runs the tasks the scheduler assigns, on a pool of threads, and holds
+// their results until the scheduler frees them.
+//
+// One I/O thread (the caller of run_worker) owns the sockets: a DEALER to the scheduler, a
+// ROUTER bound at the worker's data address where peers and clients fetch objects and
+// clients store put() objects, and a DEALER per peer to fetch the dependencies a task lacks.
+// Tasks run on the process's thread pool (the threads runtime, so a task may itself call
+// weft::remote and get); finished tasks hand their encoded result back through a queue and
+// an eventfd. Messages are batched per loop turn: many finishes travel as one Finished.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace weft::worker {
+
+struct Options {
+  std::string scheduler;           // e.g. "tcp://127.0.0.1:8786"
+  int nthreads = 0;                // 0: one per core
+  std::uint64_t memory_limit = 0;  // bytes; 0: none (reported to the scheduler)
+  // Interface to bind the data port on; peers must reach it at this address.
+  std::string host = "127.0.0.1";
+  std::string name;        // default: worker-PID@HOSTNAME
+  double lost_after = 10;  // seconds without a word from the scheduler: exit
+};
+
+// Runs until the scheduler says Shutdown or is lost. Returns a process exit code (0 on a
+// clean shutdown). Throws ConfigError for a bad address.
+int run_worker(const Options& options);
+
+}  // namespace weft::worker
