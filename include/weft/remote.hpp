@@ -13,17 +13,10 @@
 #include "weft/detail/remote_submit.hpp"
 #include "weft/detail/task.hpp"
 #include "weft/ref.hpp"
+#include "weft/task_options.hpp"
 
 namespace weft {
 
-// Per-task options, e.g. remote(TaskOptions{.name = "load", .retries = 2}, load, path).
-struct TaskOptions {
-  // Shown in errors and diagnostics. Default: the WEFT_REMOTE name of a registered
-  // function, else the callable's type name.
-  std::string name;
-  // How many times to run the task again after it throws before reporting the error.
-  int retries = 0;
-};
 
 // Starts f(args...) as a task and returns a Ref to its result at once, like Ray's
 // f.remote(args) or Dask's client.submit. An argument that is a Ref<T> is a dependency: the
@@ -42,8 +35,7 @@ requires std::is_invocable_v < std::decay_t<F>
   using TaskT = detail::Task<std::decay_t<F>, std::decay_t<Args>...>;
   using R = detail::task_result_t<std::decay_t<F>, std::decay_t<Args>...>;
   if (detail::Cluster* cluster = detail::active_cluster()) {
-    return detail::submit_remote<R>(*cluster, options.name, options.retries, f,
-                                    std::forward<Args>(args)...);
+    return detail::submit_remote<R>(*cluster, options, f, std::forward<Args>(args)...);
   }
   auto* task = new TaskT(options.retries, std::forward<F>(f), std::forward<Args>(args)...);
   if (!options.name.empty()) task->set_name(options.name);

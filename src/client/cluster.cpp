@@ -101,15 +101,18 @@ void Cluster::post(const std::function<void(Outbox&)>& add) {
   }
 }
 
-void Cluster::submit(TaskState& state, const RemoteFunction& fn, std::string name, int retries,
+void Cluster::submit(TaskState& state, const RemoteFunction& fn, const TaskOptions& options,
                      std::vector<CallArg> args) {
   const std::uint64_t id = next_id();
   net::TaskSpec spec;
   spec.id = id;
-  spec.retries = static_cast<std::uint32_t>(retries < 0 ? 0 : retries);
+  spec.retries = static_cast<std::uint32_t>(options.retries < 0 ? 0 : options.retries);
+  spec.cpus = options.cpus;
+  spec.memory = options.memory;
+  spec.resources = options.resources;
   spec.call.function = fn.name;
   spec.call.signature = fn.signature;
-  spec.call.name = name.empty() ? std::string(fn.name) : std::move(name);
+  spec.call.name = options.name.empty() ? std::string(fn.name) : options.name;
   spec.call.args.reserve(args.size());
   for (CallArg& a : args) {
     net::Arg arg;

@@ -62,7 +62,7 @@ class Cluster final : public Backend {
   int concurrency() const noexcept override;
   std::string worker_name() const override { return "client"; }
 
-  void submit(TaskState& state, const RemoteFunction& fn, std::string name, int retries,
+  void submit(TaskState& state, const RemoteFunction& fn, const TaskOptions& options,
               std::vector<CallArg> args);
   void put(TaskState& state, serde::Message value);
   void release(std::uint64_t id) noexcept;

@@ -13,9 +13,9 @@ void cancel_remote(std::uint64_t id) noexcept {
   if (Cluster* c = active_cluster()) c->cancel(id);
 }
 
-void submit_call(Cluster& cluster, TaskState& state, const RemoteFunction& fn, std::string name,
-                 int retries, std::vector<CallArg> args) {
-  cluster.submit(state, fn, std::move(name), retries, std::move(args));
+void submit_call(Cluster& cluster, TaskState& state, const RemoteFunction& fn,
+                 const TaskOptions& options, std::vector<CallArg> args) {
+  cluster.submit(state, fn, options, std::move(args));
 }
 
 void put_object(Cluster& cluster, TaskState& state, serde::Message value) {

@@ -174,6 +174,7 @@ void serve_role_if_requested() {
       o.scheduler = env_or("WEFT_SCHEDULER", "");
       o.nthreads = std::atoi(env_or("WEFT_NTHREADS", "0"));
       o.host = env_or("WEFT_WORKER_HOST", "127.0.0.1");
+      o.resources = worker::parse_resources(env_or("WEFT_RESOURCES", ""));
       code = worker::run_worker(o);
     } else {
       std::fprintf(stderr, "weft: unknown WEFT_ROLE '%s' (expected scheduler or worker)\n", role);

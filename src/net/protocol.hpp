@@ -70,6 +70,8 @@ struct Ids {
   WEFT_SERIALIZE(ids);
 };
 
+using Quantities = std::vector<std::pair<std::string, double>>;
+
 struct Hello {
   Role role = Role::kClient;
   std::string name;  // for logs and status, e.g. "worker-1234@host"
@@ -79,7 +81,8 @@ struct Hello {
   std::uint32_t nthreads = 0;
   std::uint64_t memory_limit = 0;
   std::string data_address;
-  WEFT_SERIALIZE(role, name, host, pid, nthreads, memory_limit, data_address);
+  Quantities resources;  // custom quantities the worker offers
+  WEFT_SERIALIZE(role, name, host, pid, nthreads, memory_limit, data_address, resources);
 };
 
 // The id the scheduler gave the peer: a worker's WorkerId, or a client's number (the high
@@ -129,8 +132,11 @@ struct TaskSpec {
   std::vector<std::uint64_t> deps;
   std::uint32_t retries = 0;
   std::int32_t priority = 0;
+  double cpus = 1;
+  std::uint64_t memory = 0;
+  Quantities resources;
   Call call;
-  WEFT_SERIALIZE(id, deps, retries, priority, call);
+  WEFT_SERIALIZE(id, deps, retries, priority, cpus, memory, resources, call);
 };
 
 struct Submit {

@@ -229,7 +229,8 @@ void Server::on_hello(const std::string& from, const net::Hello& h) {
     }
     workers_[p.id] = from;
     peers_[from] = p;
-    handle(sched::WorkerJoined{p.id, h.nthreads, sched::Resources{.cpus = 0}, h.memory_limit});
+    handle(sched::WorkerJoined{p.id, h.nthreads, sched::Resources{.cpus = 0, .custom = h.resources},
+                               h.memory_limit});
   } else if (h.role == net::Role::kClient) {
     if (next_client_ >= 0xffff) {
       std::fprintf(stderr, "weft scheduler: refused a client: too many clients\n");
@@ -258,6 +259,7 @@ void Server::on_submit(const Peer& client, net::Submit& s) {
     e.deps = std::move(t.deps);
     e.prefix = t.call.function;
     e.retries = t.retries;
+    e.resources = sched::Resources{t.cpus, t.memory, std::move(t.resources)};
     e.priority = t.priority;
     calls_[t.id] = std::move(t.call);
     handle(e);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <mutex>
 #include <thread>
@@ -114,6 +115,7 @@ int Worker::run() {
   hello.nthreads = static_cast<std::uint32_t>(options_.nthreads);
   hello.memory_limit = options_.memory_limit;
   hello.data_address = data_address_;
+  hello.resources = options_.resources;
   net::send(scheduler_, "", net::Kind::kHello, hello);
 
   auto next_heartbeat = Clock::now();
@@ -442,6 +444,27 @@ zmq::socket_t& Worker::peer_socket(std::uint32_t peer) {
 }
 
 }  // namespace
+
+std::vector<std::pair<std::string, double>> parse_resources(const std::string& text) {
+  std::vector<std::pair<std::string, double>> out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find(',', pos);
+    if (end == std::string::npos) end = text.size();
+    const std::string item = text.substr(pos, end - pos);
+    const std::size_t eq = item.find('=');
+    char* stop = nullptr;
+    const double qty = eq == std::string::npos ? 0 : std::strtod(item.c_str() + eq + 1, &stop);
+    if (eq == 0 || eq == std::string::npos || stop == item.c_str() + eq + 1 || *stop != '\0' ||
+        !(qty > 0)) {
+      throw ConfigError("weft worker: bad resource '" + item +
+                        "': expected NAME=QUANTITY with a positive quantity, e.g. gpu=1");
+    }
+    out.emplace_back(item.substr(0, eq), qty);
+    pos = end + 1;
+  }
+  return out;
+}
 
 int run_worker(const Options& options) {
   Worker w(options);

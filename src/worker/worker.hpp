@@ -11,6 +11,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace weft::worker {
 
@@ -22,7 +24,12 @@ struct Options {
   std::string host = "127.0.0.1";
   std::string name;        // default: worker-PID@HOSTNAME
   double lost_after = 10;  // seconds without a word from the scheduler: exit
+  // Custom quantities offered to tasks that request them, e.g. {{"gpu", 1}}.
+  std::vector<std::pair<std::string, double>> resources;
 };
+
+// Parses "name=qty,name=qty" (e.g. "gpu=2,ssd=1"). Throws ConfigError naming the bad item.
+std::vector<std::pair<std::string, double>> parse_resources(const std::string& text);
 
 // Runs until the scheduler says Shutdown or is lost. Returns a process exit code (0 on a
 // clean shutdown). Throws ConfigError for a bad address.

@@ -239,6 +239,19 @@ TEST(Cluster, CancelledTasksReportCancellation) {
   for (auto& b : busy) EXPECT_EQ(weft::get(b), 300);
 }
 
+TEST(Cluster, RequestsNoWorkerMeetsWaitUntilCancelled) {
+  // The workers have one thread each: a task asking for two never starts.
+  weft::Ref<int> wide = weft::remote(weft::TaskOptions{.cpus = 2}, nap_ms, 1);
+  weft::Ref<int> gpu = weft::remote(weft::TaskOptions{.resources = {{"gpu", 1}}}, nap_ms, 1);
+  std::vector<weft::Ref<int>> both{wide, gpu};
+  EXPECT_TRUE(weft::wait(both, 1, std::chrono::milliseconds(300)).ready.empty());
+  // Requests that fit run as usual meanwhile.
+  EXPECT_EQ(weft::get(weft::remote(weft::TaskOptions{.cpus = 0.5}, nap_ms, 2)), 2);
+  EXPECT_TRUE(wide.cancel());
+  EXPECT_TRUE(gpu.cancel());
+  EXPECT_THROW(weft::get(wide), weft::CancelledError);
+}
+
 TEST(Cluster, LongTasksRunOnBothWorkers) {
   // Each worker has one thread and takes one task at a time, so two long tasks submitted
   // together run in two different processes.

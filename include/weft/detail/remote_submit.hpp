@@ -15,6 +15,7 @@
 #include "weft/error.hpp"
 #include "weft/ref.hpp"
 #include "weft/serde.hpp"
+#include "weft/task_options.hpp"
 
 namespace weft::detail {
 
@@ -83,8 +84,8 @@ struct CallArg {
 
 // Queues the call; the cluster gives `state` its id and holds a reference to it until the
 // result (or error) arrives. REQUIRES: state->remote_object() != null.
-void submit_call(Cluster& cluster, TaskState& state, const RemoteFunction& fn, std::string name,
-                 int retries, std::vector<CallArg> args);
+void submit_call(Cluster& cluster, TaskState& state, const RemoteFunction& fn,
+                 const TaskOptions& options, std::vector<CallArg> args);
 
 // Stores `value` on a worker and registers it with the scheduler; blocks until both have it.
 void put_object(Cluster& cluster, TaskState& state, serde::Message value);
@@ -116,8 +117,7 @@ CallArg make_call_arg(A&& a) {
 }
 
 template <class R, class F, class... Args>
-Ref<R> submit_remote(Cluster& cluster, const std::string& name, int retries, const F& f,
-                     Args&&... args) {
+Ref<R> submit_remote(Cluster& cluster, const TaskOptions& options, const F& f, Args&&... args) {
   using D = std::decay_t<F>;
   using Traits = FunctionTraits<D>;
   if constexpr (!Traits::kFunction) {
@@ -148,7 +148,7 @@ Ref<R> submit_remote(Cluster& cluster, const std::string& name, int retries, con
       (std::index_sequence_for<Args...>{});
       auto* state = new RemoteValue<R>(fn->name);
       Ref<R> ref{StatePtr<ValueState<R>>(state)};
-      submit_call(cluster, *state, *fn, name, retries, std::move(call_args));
+      submit_call(cluster, *state, *fn, options, std::move(call_args));
       return ref;
     }
   }

@@ -1,0 +1,30 @@
+// Per-task options for weft::remote.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace weft {
+
+// Per-task options, e.g. remote(TaskOptions{.name = "load", .retries = 2}, load, path).
+struct TaskOptions {
+  // Shown in errors and diagnostics. Default: the WEFT_REMOTE name of a registered
+  // function, else the callable's type name.
+  std::string name;
+  // How many times to run the task again after it throws before reporting the error.
+  int retries = 0;
+
+  // What the task needs of a worker, as in Ray. Cluster runtimes place a task only on a
+  // worker whose offer, minus what its assigned tasks requested, covers the request; a
+  // request no worker can meet waits until one joins. In-process runtimes ignore them.
+  //   cpus: thread slots (fractions let mostly-waiting tasks share a thread).
+  //   memory: bytes the task needs; workers offer their --memory-limit.
+  //   resources: named quantities that workers offer (weft worker --resources gpu=1).
+  double cpus = 1;
+  std::uint64_t memory = 0;
+  std::vector<std::pair<std::string, double>> resources;
+};
+
+}  // namespace weft
