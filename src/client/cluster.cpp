@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <functional>
 #include <string>
 
@@ -54,6 +55,7 @@ Cluster::Cluster(const Options& options)
   hello.host = net::host_name();
   hello.pid = static_cast<std::uint32_t>(getpid());
   hello.name = "client-" + std::to_string(hello.pid) + "@" + hello.host;
+  hello.node = store::node_id();
   net::send(scheduler_, "", net::Kind::kHello, hello);
   io_ = std::thread([this] { io_loop(); });
 
@@ -150,6 +152,20 @@ void Cluster::put(TaskState& state, serde::Message value) {
   }
   Put p;
   p.id = next_id();
+  if (store::frame_bytes(value) >= store::kSharedThreshold) {
+    // Copied once into shared memory here, on the caller's thread; a worker on this node
+    // then maps it instead of receiving the bytes.
+    char tag[32];
+    std::snprintf(tag, sizeof tag, "put-%016llx", static_cast<unsigned long long>(p.id));
+    try {
+      store::Shared s = store::share(value, tag, /*owner=*/false);  // the worker will be
+      value = std::move(s.message);
+      p.shm = std::move(s.name);
+      p.layout = std::move(s.layout);
+    } catch (const Error&) {
+      // No shared memory: the bytes travel over the socket instead.
+    }
+  }
   p.value = std::move(value);
   post([&](Outbox& box) { box.puts.push_back(&p); });
   std::unique_lock<std::mutex> lock(mu_);

@@ -31,6 +31,7 @@
 
 #include "exec/thread_pool.hpp"
 #include "net/protocol.hpp"
+#include "store/shared_memory.hpp"
 #include "weft/detail/backend.hpp"
 #include "weft/detail/remote_submit.hpp"
 
@@ -86,6 +87,8 @@ class Cluster final : public Backend {
   struct Put {
     std::uint64_t id = 0;
     serde::Message value;
+    std::string shm;  // the value's frames are in this segment (large values)
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> layout;
     std::uint32_t worker = 0;
     bool done = false;
     std::string error;

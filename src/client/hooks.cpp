@@ -9,6 +9,10 @@ void release_remote(std::uint64_t id) noexcept {
   if (Cluster* c = active_cluster()) c->release(id);
 }
 
+void want_remote(std::uint64_t id) noexcept {
+  if (Cluster* c = active_cluster()) c->want(id);
+}
+
 void cancel_remote(std::uint64_t id) noexcept {
   if (Cluster* c = active_cluster()) c->cancel(id);
 }

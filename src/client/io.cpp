@@ -101,7 +101,22 @@ void Cluster::flush_outbox(Outbox& box) {
       continue;
     }
     p->worker = peer_order_[next_put_peer_++ % peer_order_.size()];
-    net::PutObject msg{p->id, p->value.body, p->value.frames};
+    if (!p->shm.empty()) {  // prefer a worker that can map the segment
+      for (std::size_t k = 0; k < peer_order_.size(); ++k) {
+        const std::uint32_t w = peer_order_[(next_put_peer_ + k) % peer_order_.size()];
+        if (peers_[w].info.node == store::node_id()) {
+          p->worker = w;
+          break;
+        }
+      }
+    }
+    net::PutObject msg{p->id, p->value.body, {}, {}, {}};
+    if (!p->shm.empty() && peers_[p->worker].info.node == store::node_id()) {
+      msg.shm = p->shm;
+      msg.layout = p->layout;
+    } else {
+      msg.frames = p->value.frames;
+    }
     net::send(data_socket(p->worker), "", net::Kind::kPutObject, msg);
     puts_in_flight_[p->id] = p;
   }
@@ -246,7 +261,8 @@ void Cluster::fetch(std::uint64_t id, Entry& e) {
 void Cluster::flush_fetches() {
   for (auto& [worker, ids] : fetch_batches_) {
     if (ids.empty() || peers_.find(worker) == peers_.end()) continue;
-    net::send(data_socket(worker), "", net::Kind::kFetch, net::Fetch{std::move(ids)});
+    net::send(data_socket(worker), "", net::Kind::kFetch,
+              net::Fetch{std::move(ids), store::node_id()});
     ids.clear();
   }
 }
@@ -263,7 +279,16 @@ void Cluster::on_objects(std::uint32_t worker, const net::Objects& o) {
       continue;
     }
     TaskState* state = it->second.state;
-    it->second.object->deliver(serde::Message{obj.body, obj.frames});
+    serde::Message value{obj.body, obj.frames};
+    if (!obj.shm.empty()) {
+      try {
+        value.frames = store::map_shared(obj.shm, obj.layout);
+      } catch (const Error& e) {
+        fail_entry(obj.id, std::make_exception_ptr(e));
+        continue;
+      }
+    }
+    it->second.object->deliver(value);
     entries_.erase(it);
     state->release();
   }

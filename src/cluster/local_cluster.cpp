@@ -18,6 +18,7 @@
 
 #include "net/wire.hpp"
 #include "server/scheduler_server.hpp"
+#include "store/shared_memory.hpp"
 #include "weft/error.hpp"
 #include "worker/worker.hpp"
 
@@ -119,6 +120,7 @@ LocalCluster::~LocalCluster() {
     ::kill(p, SIGKILL);
     ::waitpid(p, nullptr, 0);
   }
+  for (pid_t p : pids_) store::remove_segments_of(p);
 }
 
 pid_t LocalCluster::spawn(const std::vector<std::string>& extra_env, int keep_fd) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "weft/detail/backend.hpp"
+#include "weft/detail/remote_submit.hpp"
 #include "weft/remote.hpp"
 
 namespace weft::detail {
@@ -46,6 +47,10 @@ std::shared_ptr<CompletionSet> watch_states(std::vector<TaskState*> states) {
     CompletionSet::Node& node = set->nodes[i];
     node.set = set;
     node.index = i;
+    // A large value in a cluster travels only when someone waits for it: this is the wait.
+    if (RemoteObject* r = states[i]->remote_object(); r != nullptr && !states[i]->done()) {
+      want_remote(r->cluster_id());
+    }
     if (!states[i]->add_waiter(&node)) {
       node.set.reset();
       set->record(i);

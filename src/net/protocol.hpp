@@ -82,7 +82,8 @@ struct Hello {
   std::uint64_t memory_limit = 0;
   std::string data_address;
   Quantities resources;  // custom quantities the worker offers
-  WEFT_SERIALIZE(role, name, host, pid, nthreads, memory_limit, data_address, resources);
+  std::string node;      // store::node_id(): peers on one node share memory
+  WEFT_SERIALIZE(role, name, host, pid, nthreads, memory_limit, data_address, resources, node);
 };
 
 // The id the scheduler gave the peer: a worker's WorkerId, or a client's number (the high
@@ -98,7 +99,8 @@ struct WorkerInfo {
   std::string host;
   std::string data_address;
   std::uint32_t nthreads = 0;
-  WEFT_SERIALIZE(id, name, host, data_address, nthreads);
+  std::string node;
+  WEFT_SERIALIZE(id, name, host, data_address, nthreads, node);
 };
 
 // Workers that joined and left since the last Workers message (the first lists them all).
@@ -243,17 +245,24 @@ struct Status {
   WEFT_SERIALIZE(address, clients, workers, tasks, bytes);
 };
 
+// `node`: the fetcher's store::node_id(). A holder on the same node answers with the name
+// of the shared-memory segment holding a large object instead of its bytes.
 struct Fetch {
   std::vector<std::uint64_t> ids;
-  WEFT_SERIALIZE(ids);
+  std::string node;
+  WEFT_SERIALIZE(ids, node);
 };
 
+// An object's body and frames, or (shm non-empty) its body and where its frames lie in the
+// shared-memory segment `shm`.
 struct Object {
   std::uint64_t id = 0;
   bool found = false;
   Buffer body;
   std::vector<Buffer> frames;
-  WEFT_SERIALIZE(id, found, body, frames);
+  std::string shm;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> layout;
+  WEFT_SERIALIZE(id, found, body, frames, shm, layout);
 };
 struct Objects {
   std::vector<Object> objects;
@@ -264,7 +273,9 @@ struct PutObject {
   std::uint64_t id = 0;
   Buffer body;
   std::vector<Buffer> frames;
-  WEFT_SERIALIZE(id, body, frames);
+  std::string shm;  // as in Object
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> layout;
+  WEFT_SERIALIZE(id, body, frames, shm, layout);
 };
 
 }  // namespace weft::net

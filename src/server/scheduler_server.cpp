@@ -217,7 +217,7 @@ void Server::on_hello(const std::string& from, const net::Hello& h) {
   p.last_seen = Clock::now();
   if (h.role == net::Role::kWorker) {
     p.id = next_worker_++;
-    p.info = net::WorkerInfo{p.id, h.name, h.host, h.data_address, h.nthreads};
+    p.info = net::WorkerInfo{p.id, h.name, h.host, h.data_address, h.nthreads, h.node};
     send_to(from, net::Kind::kWelcome, net::Welcome{p.id});
     net::Workers everyone;
     for (const auto& [id, route] : workers_) everyone.joined.push_back(peers_[route].info);

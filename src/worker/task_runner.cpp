@@ -1,5 +1,6 @@
 #include "worker/task_runner.hpp"
 
+#include <cstdio>
 #include <exception>
 #include <typeinfo>
 
@@ -8,6 +9,24 @@
 #include "weft/error.hpp"
 
 namespace weft::worker {
+
+// Large results go to shared memory here, on the pool thread, so that the copy does not
+// hold up the worker's I/O thread; peers and clients on this node then map them. Without
+// shared memory (full, or unavailable) the result stays in this process.
+void TaskRunner::share(Completion& c) noexcept {
+  if (store::frame_bytes(c.value) < store::kSharedThreshold) return;
+  char tag[24];
+  std::snprintf(tag, sizeof tag, "%016llx", static_cast<unsigned long long>(id_));
+  try {
+    store::Shared s = store::share(c.value, tag);
+    c.value = std::move(s.message);
+    c.shm = std::move(s.name);
+    c.layout = std::move(s.layout);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "weft %s: keeping object in process memory: %s\n", worker_.c_str(),
+                 e.what());
+  }
+}
 
 void TaskRunner::run() noexcept {
   if (!try_claim()) return;  // stolen or cancelled before it started
@@ -18,6 +37,7 @@ void TaskRunner::run() noexcept {
     c.value = fn_->invoke(args_);
     c.value.make_self_contained();
     c.ok = true;
+    share(c);
   } catch (const TaskError& e) {
     // A get() inside the task failed: report the task that failed first, as threads do.
     c.error = net::RemoteError{e.type_name(), e.message(), e.task_name(), e.worker()};

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "net/protocol.hpp"
+#include "store/shared_memory.hpp"
 #include "weft/detail/remote_call.hpp"
 #include "weft/detail/task_state.hpp"
 
@@ -23,6 +24,9 @@ struct Completion {
   serde::Message value;    // when ok
   net::RemoteError error;  // when not
   double duration = 0;     // seconds
+  // When the value's frames were moved to shared memory: the segment and their layout.
+  std::string shm;
+  store::Layout layout;
 };
 
 // Many pool threads push, the I/O thread takes; the eventfd wakes it once per batch.
@@ -71,6 +75,8 @@ class TaskRunner final : public detail::TaskState {
   std::string default_name() const override { return name_; }
 
  private:
+  void share(Completion& c) noexcept;
+
   std::uint64_t id_;
   const detail::RemoteFunction* fn_;
   std::string name_;

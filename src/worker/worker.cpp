@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "net/wire.hpp"
+#include "store/shared_memory.hpp"
 #include "weft/detail/backend.hpp"
 #include "weft/detail/remote_call.hpp"
 #include "weft/error.hpp"
@@ -44,6 +45,14 @@ class Worker {
     net::WorkerInfo info;
     std::unique_ptr<zmq::socket_t> data;
   };
+  // An object held here; `shm` names its segment when its frames are in a shared-memory
+  // segment this worker owns (made here, or handed over by put()). Objects fetched from a
+  // peer's segment are served as bytes: the peer may remove its segment's name any time.
+  struct Stored {
+    serde::Message message;
+    std::string shm;
+    store::Layout layout;
+  };
 
   void on_scheduler(std::vector<Buffer>& parts);
   void on_data(const std::string& from, std::vector<Buffer>& parts);
@@ -51,6 +60,8 @@ class Worker {
   void on_run(net::Run& run);
   void on_objects(std::uint32_t peer, net::Objects& objects);
   void on_peer_left(std::uint32_t peer);
+  static Stored receive_object(Buffer body, std::vector<Buffer> frames, std::string shm,
+                               store::Layout layout, bool take_ownership);
   void ask_next_holder(std::uint64_t object);
   void start(net::RunItem item);
   void fail(std::uint64_t task, std::string type, std::string message, const std::string& name);
@@ -69,7 +80,7 @@ class Worker {
   int exit_code_ = 0;
   Clock::time_point last_heard_ = Clock::now();
 
-  std::unordered_map<std::uint64_t, serde::Message> objects_;
+  std::unordered_map<std::uint64_t, Stored> objects_;
   std::unordered_map<std::uint64_t, Pending> waiting_;
   std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> needed_by_;
   std::unordered_map<std::uint64_t, Fetching> fetching_;
@@ -116,6 +127,7 @@ int Worker::run() {
   hello.memory_limit = options_.memory_limit;
   hello.data_address = data_address_;
   hello.resources = options_.resources;
+  hello.node = store::node_id();
   net::send(scheduler_, "", net::Kind::kHello, hello);
 
   auto next_heartbeat = Clock::now();
@@ -283,7 +295,7 @@ void Worker::start(net::RunItem item) {
     if (a.ref == 0) {
       args.push_back(serde::Message{std::move(a.body), std::move(a.frames)});
     } else {
-      args.push_back(objects_.at(a.ref));
+      args.push_back(objects_.at(a.ref).message);
     }
   }
   auto* task =
@@ -305,7 +317,7 @@ void Worker::drain_completions() {
     if (discard_.erase(c.id) > 0) continue;
     if (c.ok) {
       const std::uint64_t nbytes = c.value.total_bytes();
-      objects_[c.id] = std::move(c.value);
+      objects_[c.id] = Stored{std::move(c.value), std::move(c.shm), std::move(c.layout)};
       finished_.results.push_back(net::Result{c.id, nbytes, c.duration});
     } else {
       failed_.failures.push_back(net::Failure{c.id, std::move(c.error)});
@@ -317,19 +329,29 @@ void Worker::on_data(const std::string& from, std::vector<Buffer>& parts) {
   try {
     const net::Kind kind = net::kind_of(parts);
     if (kind == net::Kind::kFetch) {
+      const auto fetch = net::payload<net::Fetch>(parts);
+      const bool same_node = fetch.node == store::node_id();
       net::Objects reply;
-      for (std::uint64_t id : net::payload<net::Fetch>(parts).ids) {
+      for (std::uint64_t id : fetch.ids) {
+        net::Object& o = reply.objects.emplace_back();
+        o.id = id;
         auto it = objects_.find(id);
-        if (it == objects_.end()) {
-          reply.objects.push_back(net::Object{id, false, {}, {}});
+        if (it == objects_.end()) continue;
+        const Stored& s = it->second;
+        o.found = true;
+        o.body = s.message.body;
+        if (same_node && !s.shm.empty()) {
+          o.shm = s.shm;
+          o.layout = s.layout;
         } else {
-          reply.objects.push_back(net::Object{id, true, it->second.body, it->second.frames});
+          o.frames = s.message.frames;
         }
       }
       net::send(data_, from, net::Kind::kObjects, reply);
     } else if (kind == net::Kind::kPutObject) {
       auto put = net::payload<net::PutObject>(parts);
-      objects_[put.id] = serde::Message{std::move(put.body), std::move(put.frames)};
+      objects_[put.id] = receive_object(std::move(put.body), std::move(put.frames),
+                                        std::move(put.shm), std::move(put.layout), true);
       net::send(data_, from, net::Kind::kPutAck, net::Ids{{put.id}});
     } else {
       std::fprintf(stderr, "weft %s: ignored unexpected %s message on the data port\n",
@@ -361,8 +383,16 @@ void Worker::on_objects(std::uint32_t, net::Objects& objects) {
       ask_next_holder(o.id);
       continue;
     }
+    Stored stored;
+    try {
+      stored = receive_object(std::move(o.body), std::move(o.frames), std::move(o.shm),
+                              std::move(o.layout), false);
+    } catch (const Error& e) {  // freed between the answer and the mapping
+      ask_next_holder(o.id);
+      continue;
+    }
     fetching_.erase(o.id);
-    objects_[o.id] = serde::Message{std::move(o.body), std::move(o.frames)};
+    objects_[o.id] = std::move(stored);
     replicated_.ids.push_back(o.id);
     auto users = needed_by_.extract(o.id);
     if (users.empty()) continue;
@@ -399,6 +429,17 @@ void Worker::ask_next_holder(std::uint64_t object) {
   }
 }
 
+// A received object; one whose frames are in another process's segment keeps the segment
+// mapped (its name may be unlinked meanwhile: the mapping stays valid).
+Worker::Stored Worker::receive_object(Buffer body, std::vector<Buffer> frames, std::string shm,
+                                      store::Layout layout, bool take_ownership) {
+  if (shm.empty()) return Stored{serde::Message{std::move(body), std::move(frames)}, {}, {}};
+  std::vector<Buffer> mapped = store::map_shared(shm, layout, take_ownership);
+  if (!take_ownership) shm.clear(), layout.clear();
+  return Stored{serde::Message{std::move(body), std::move(mapped)}, std::move(shm),
+                std::move(layout)};
+}
+
 void Worker::on_peer_left(std::uint32_t peer) {
   peers_.erase(peer);
   std::vector<std::uint64_t> retry;
@@ -417,7 +458,8 @@ void Worker::flush() {
       for (std::uint64_t object : again) ask_next_holder(object);
       continue;
     }
-    net::send(peer_socket(peer), "", net::Kind::kFetch, net::Fetch{std::move(ids)});
+    net::send(peer_socket(peer), "", net::Kind::kFetch,
+              net::Fetch{std::move(ids), store::node_id()});
     ids.clear();
   }
   if (!finished_.results.empty()) {

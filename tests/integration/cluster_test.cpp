@@ -3,7 +3,10 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <numeric>
 #include <stdexcept>
 #include <string>
@@ -61,6 +64,35 @@ struct Point {
 };
 Point mirror(const Point& p) { return Point{p.y, p.x, p.label + "'"}; }
 WEFT_REMOTE(mirror);
+
+// 64 MiB, filled with a pattern the reader checks.
+weft::Buffer make_buffer(std::int64_t n) {
+  std::vector<std::uint64_t> v(static_cast<std::size_t>(n) / 8);
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = i * 2654435761u;
+  return weft::Buffer::take(std::move(v));
+}
+WEFT_REMOTE(make_buffer);
+
+bool check_buffer(const weft::Buffer& b) {
+  const auto* v = reinterpret_cast<const std::uint64_t*>(b.data());
+  for (std::size_t i = 0; i < b.size() / 8; ++i) {
+    if (v[i] != i * 2654435761u) return false;
+  }
+  return true;
+}
+WEFT_REMOTE(check_buffer);
+
+// Lines of /proc/self/maps that map weft shared-memory segments.
+int shared_mappings() {
+  std::FILE* f = std::fopen("/proc/self/maps", "r");
+  char line[512];
+  int n = 0;
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    if (std::strstr(line, "/dev/shm/weft-") != nullptr) ++n;
+  }
+  std::fclose(f);
+  return n;
+}
 
 int unregistered(int x) { return x; }
 
@@ -250,6 +282,45 @@ TEST(Cluster, RequestsNoWorkerMeetsWaitUntilCancelled) {
   EXPECT_TRUE(wide.cancel());
   EXPECT_TRUE(gpu.cancel());
   EXPECT_THROW(weft::get(wide), weft::CancelledError);
+}
+
+TEST(Cluster, LargeObjectsAreMappedFromSharedMemoryNotCopied) {
+  const std::int64_t n = 64 << 20;
+  weft::Ref<weft::Buffer> big = weft::remote(make_buffer, n);
+  const int before = shared_mappings();
+  const weft::Buffer& local = weft::get(big);
+  ASSERT_EQ(local.size(), static_cast<std::size_t>(n));
+  EXPECT_TRUE(check_buffer(local));
+  EXPECT_EQ(shared_mappings(), before + 1) << "the client should map the worker's segment";
+  // Another worker reads it too (from shared memory), and so does the producer.
+  std::vector<weft::Ref<bool>> checks;
+  for (int i = 0; i < 4; ++i) checks.push_back(weft::remote(check_buffer, big));
+  for (bool ok : weft::get(checks)) EXPECT_TRUE(ok);
+}
+
+// /dev/shm entries of segments this process made for put().
+int put_segments() {
+  const std::string prefix = "weft-" + std::to_string(getpid()) + "-put-";
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/dev/shm")) {
+    if (e.path().filename().string().rfind(prefix, 0) == 0) ++n;
+  }
+  return n;
+}
+
+TEST(Cluster, LargePutObjectsGoThroughSharedMemoryAndAreFreed) {
+  {
+    weft::Ref<weft::Buffer> put = weft::put(make_buffer(8 << 20));
+    EXPECT_EQ(put_segments(), 1);  // handed to a worker, which owns it now
+    std::vector<weft::Ref<bool>> checks;
+    for (int i = 0; i < 2; ++i) checks.push_back(weft::remote(check_buffer, put));
+    for (bool ok : weft::get(checks)) EXPECT_TRUE(ok);
+  }
+  // The last Ref is gone: the scheduler frees the object and the worker removes the segment.
+  for (int i = 0; i < 200 && put_segments() > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(put_segments(), 0);
 }
 
 TEST(Cluster, LongTasksRunOnBothWorkers) {

@@ -42,6 +42,8 @@ class RemoteObject {
 
 // Tells the cluster that no Ref to object `id` is left in this process.
 void release_remote(std::uint64_t id) noexcept;
+// Asks the cluster to fetch object `id` once it is done, however large (see Cluster).
+void want_remote(std::uint64_t id) noexcept;
 // Asks the cluster to cancel the task that makes object `id` (after Ref::cancel).
 void cancel_remote(std::uint64_t id) noexcept;
 
