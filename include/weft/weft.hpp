@@ -1,6 +1,7 @@
 // weft: parallel and distributed computing for C++. Include this one header.
 #pragma once
 
+#include "weft/actor.hpp"
 #include "weft/delayed.hpp"
 #include "weft/error.hpp"
 #include "weft/parallel.hpp"

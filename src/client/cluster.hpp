@@ -32,6 +32,7 @@
 #include "exec/thread_pool.hpp"
 #include "net/protocol.hpp"
 #include "store/shared_memory.hpp"
+#include "weft/detail/actor_registry.hpp"
 #include "weft/detail/backend.hpp"
 #include "weft/detail/remote_submit.hpp"
 
@@ -71,6 +72,14 @@ class Cluster final : public Backend {
   // Fetches the object now if it is done and not fetched yet (values over kEagerFetchBytes).
   void want(std::uint64_t id) noexcept;
 
+  // Actors (actors.cpp). `actor` is the id of the task that constructs it.
+  void actor_created(std::uint64_t actor, std::string name);
+  void actor_call(std::uint64_t actor, TaskState& result, const ActorMethod& method,
+                  std::vector<serde::Message> args);
+  void actor_kill(std::uint64_t actor);
+  // The actor registered under `name`; actor == 0 when none. Blocks for the scheduler.
+  net::NamedActor lookup_actor(const std::string& name);
+
   std::size_t workers() const;
   const std::string& address() const { return address_; }
 
@@ -97,7 +106,22 @@ class Cluster final : public Backend {
     net::WorkerInfo info;
     std::unique_ptr<zmq::socket_t> data;  // connected on first use
   };
+  struct Lookup {
+    std::string name;
+    bool done = false;
+    net::NamedActor result;
+  };
+  // Where an actor's calls go. Until its factory task has delivered the address, calls wait.
+  struct ActorRoute {
+    std::uint32_t worker = 0;
+    bool known = false;
+    std::string name;                     // registered with the scheduler once known
+    std::vector<net::ActorCall> waiting;  // call == 0: a kill
+  };
   struct Outbox {
+    std::vector<std::pair<std::uint64_t, std::string>> new_actors;
+    std::vector<std::pair<std::uint64_t, net::ActorCall>> actor_calls;  // and kills
+    std::vector<Lookup*> lookups;
     std::vector<net::TaskSpec> submits;
     std::vector<std::pair<std::uint64_t, TaskState*>> entries;
     std::vector<std::uint64_t> releases;
@@ -107,7 +131,8 @@ class Cluster final : public Backend {
     bool shutdown_cluster = false;
     bool empty() const {
       return submits.empty() && releases.empty() && cancels.empty() && wants.empty() &&
-             puts.empty() && !shutdown_cluster;
+             puts.empty() && !shutdown_cluster && new_actors.empty() && actor_calls.empty() &&
+             lookups.empty();
     }
   };
 
@@ -123,6 +148,12 @@ class Cluster final : public Backend {
   void on_erred(const net::Erred& e);
   void on_cancelled(const net::Ids& ids);
   void fetch(std::uint64_t id, Entry& e);
+  void flush_actors(Outbox& box);
+  void on_actor_located(std::uint64_t actor, const serde::Message& address);
+  void on_actor_failed(std::uint64_t actor, const std::exception_ptr& error);
+  void on_actor_reply(std::uint32_t worker, const net::ActorReply& reply);
+  void on_actor_found(const net::NamedActor& found);
+  void send_actor_call(ActorRoute& route, net::ActorCall call);
   void flush_fetches();
   void fail_entry(std::uint64_t id, std::exception_ptr error);
   void fail_all(const std::string& why);
@@ -155,6 +186,8 @@ class Cluster final : public Backend {
   std::size_t next_put_peer_ = 0;
   std::unordered_map<std::uint64_t, Put*> puts_in_flight_;
   std::unordered_map<std::uint32_t, std::vector<std::uint64_t>> fetch_batches_;
+  std::unordered_map<std::uint64_t, ActorRoute> actor_routes_;
+  std::unordered_map<std::string, std::vector<Lookup*>> lookups_;
 
   std::unique_ptr<exec::ThreadPool> local_;
   int local_threads_ = 0;

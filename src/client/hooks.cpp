@@ -29,6 +29,10 @@ void put_object(Cluster& cluster, TaskState& state, serde::Message value) {
 std::uint64_t cluster_ref(const TaskState& state) {
   auto& s = const_cast<TaskState&>(state);
   if (RemoteObject* r = s.remote_object(); r != nullptr && r->cluster_id() != 0) {
+    if (r->registered_late()) {
+      s.wait();  // see RemoteObject::registered_late
+      if (s.status() != Status::kDone) std::rethrow_exception(s.error());
+    }
     return r->cluster_id();
   }
   throw ConfigError("weft::remote: a Ref argument ('" + state.name() +

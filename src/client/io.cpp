@@ -89,6 +89,7 @@ void Cluster::flush_outbox(Outbox& box) {
     e.state = state;
     e.object = state->remote_object();
   }
+  flush_actors(box);
   if (!box.submits.empty()) {
     net::send(scheduler_, "", net::Kind::kSubmit, net::Submit{std::move(box.submits)});
   }
@@ -163,6 +164,9 @@ void Cluster::on_scheduler_message(std::vector<Buffer>& parts) {
         break;
       case net::Kind::kHeartbeat:
         break;
+      case net::Kind::kActorFound:
+        on_actor_found(net::payload<net::NamedActor>(parts));
+        break;
       case net::Kind::kShutdown:
         fail_all("the scheduler at " + address_ + " shut down");
         break;
@@ -180,6 +184,9 @@ void Cluster::on_data_message(std::uint32_t worker, std::vector<Buffer>& parts) 
     switch (net::kind_of(parts)) {
       case net::Kind::kObjects:
         on_objects(worker, net::payload<net::Objects>(parts));
+        break;
+      case net::Kind::kActorReply:
+        on_actor_reply(worker, net::payload<net::ActorReply>(parts));
         break;
       case net::Kind::kPutAck: {
         for (std::uint64_t id : net::payload<net::Ids>(parts).ids) {
@@ -280,6 +287,9 @@ void Cluster::on_objects(std::uint32_t worker, const net::Objects& o) {
     }
     TaskState* state = it->second.state;
     serde::Message value{obj.body, obj.frames};
+    if (auto route = actor_routes_.find(obj.id); route != actor_routes_.end()) {
+      on_actor_located(obj.id, value);
+    }
     if (!obj.shm.empty()) {
       try {
         value.frames = store::map_shared(obj.shm, obj.layout);
@@ -296,7 +306,9 @@ void Cluster::on_objects(std::uint32_t worker, const net::Objects& o) {
 
 void Cluster::on_erred(const net::Erred& e) {
   for (const net::ErredItem& item : e.tasks) {
-    fail_entry(item.id, std::make_exception_ptr(to_task_error(item.error)));
+    const std::exception_ptr error = std::make_exception_ptr(to_task_error(item.error));
+    if (actor_routes_.count(item.id) > 0) on_actor_failed(item.id, error);
+    fail_entry(item.id, error);
   }
 }
 

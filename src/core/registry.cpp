@@ -12,6 +12,7 @@
 
 #include <xxhash.h>
 
+#include "weft/detail/actor_registry.hpp"
 #include "weft/detail/remote_call.hpp"
 #include "weft/detail/task.hpp"
 
@@ -61,6 +62,31 @@ const RemoteFunction* find_function(std::string_view name) noexcept {
   auto it = r.by_name.find(name);
   if (it == r.by_name.end()) return nullptr;
   return &r.by_address.find(it->second)->second;
+}
+
+namespace {
+struct Methods {
+  std::shared_mutex mu;
+  std::unordered_map<std::string_view, ActorMethod> by_name;
+};
+Methods& methods() {
+  static Methods m;
+  return m;
+}
+}  // namespace
+
+bool register_method(const ActorMethod& method) {
+  Methods& m = methods();
+  std::unique_lock lock(m.mu);
+  m.by_name.emplace(method.name, method);
+  return true;
+}
+
+const ActorMethod* find_method(std::string_view name) noexcept {
+  Methods& m = methods();
+  std::shared_lock lock(m.mu);
+  auto it = m.by_name.find(name);
+  return it == m.by_name.end() ? nullptr : &it->second;
 }
 
 const char* registered_name(const void* fn) noexcept {

@@ -39,6 +39,8 @@ enum class Kind : std::uint16_t {
   kHeartbeat,      // Empty
   kGoodbye,        // Empty: a worker or client leaves
   kShutdownQuery,  // Empty: stop the whole cluster (the local cluster's driver, weft CLI)
+  kNameActor,      // NamedActor: register an actor's name
+  kLookupActor,    // NamedActor (name only)
   // From the scheduler.
   kWelcome = 32,  // Welcome
   kWorkers,       // Workers
@@ -51,11 +53,15 @@ enum class Kind : std::uint16_t {
   kCancelled,     // Ids
   kStatus,        // Status
   kShutdown,      // Empty
+  kActorFound,    // NamedActor (actor == 0: no such name)
   // Data plane, to a worker's ROUTER and back.
   kFetch = 64,  // Fetch
   kObjects,     // Objects
   kPutObject,   // PutObject
   kPutAck,      // Ids
+  kActorCall,   // ActorCall
+  kActorReply,  // ActorReply
+  kActorKill,   // Ids: actors to destroy
 };
 const char* to_string(Kind kind);
 
@@ -276,6 +282,34 @@ struct PutObject {
   std::string shm;  // as in Object
   std::vector<std::pair<std::uint64_t, std::uint64_t>> layout;
   WEFT_SERIALIZE(id, body, frames, shm, layout);
+};
+
+// Actors. An actor is made by a task (its factory) on some worker, whose data address is
+// the task's result; calls then go from the caller straight to that worker's data port.
+struct NamedActor {
+  std::string name;
+  std::uint64_t actor = 0;
+  std::string address;
+  WEFT_SERIALIZE(name, actor, address);
+};
+
+struct ActorCall {
+  std::uint64_t actor = 0;
+  std::uint64_t call = 0;  // the result's object id
+  std::string method;      // "Type::method"
+  std::uint64_t signature = 0;
+  std::vector<Arg> args;  // values only
+  std::string node;       // the caller's, as in Fetch
+  WEFT_SERIALIZE(actor, call, method, signature, args, node);
+};
+
+struct ActorReply {
+  std::uint64_t call = 0;
+  bool ok = false;
+  Object value;  // when ok: id, body and frames (or shared-memory segment)
+  std::uint64_t nbytes = 0;
+  RemoteError error;  // when not
+  WEFT_SERIALIZE(call, ok, value, nbytes, error);
 };
 
 }  // namespace weft::net

@@ -14,11 +14,11 @@ constexpr std::byte kMagic1{'f'};
 
 bool known(std::uint16_t kind) {
   return (kind >= static_cast<std::uint16_t>(Kind::kHello) &&
-          kind <= static_cast<std::uint16_t>(Kind::kShutdownQuery)) ||
+          kind <= static_cast<std::uint16_t>(Kind::kLookupActor)) ||
          (kind >= static_cast<std::uint16_t>(Kind::kWelcome) &&
-          kind <= static_cast<std::uint16_t>(Kind::kShutdown)) ||
+          kind <= static_cast<std::uint16_t>(Kind::kActorFound)) ||
          (kind >= static_cast<std::uint16_t>(Kind::kFetch) &&
-          kind <= static_cast<std::uint16_t>(Kind::kPutAck));
+          kind <= static_cast<std::uint16_t>(Kind::kActorKill));
 }
 
 std::uint16_t read_u16(const std::byte* p) {
@@ -56,6 +56,18 @@ const char* to_string(Kind kind) {
       return "Goodbye";
     case Kind::kShutdownQuery:
       return "ShutdownQuery";
+    case Kind::kNameActor:
+      return "NameActor";
+    case Kind::kLookupActor:
+      return "LookupActor";
+    case Kind::kActorFound:
+      return "ActorFound";
+    case Kind::kActorCall:
+      return "ActorCall";
+    case Kind::kActorReply:
+      return "ActorReply";
+    case Kind::kActorKill:
+      return "ActorKill";
     case Kind::kWelcome:
       return "Welcome";
     case Kind::kWorkers:

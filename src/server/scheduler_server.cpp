@@ -78,6 +78,7 @@ class Server {
   std::uint32_t next_client_ = 1;
   std::unordered_map<std::uint64_t, net::Call> calls_;  // until the task is forgotten
   std::map<std::string, Batches> out_;                  // by routing id
+  std::unordered_map<std::string, net::NamedActor> actor_names_;
 };
 
 int Server::run(const std::atomic<bool>* stop) {
@@ -191,6 +192,18 @@ void Server::on_message(const std::string& from, std::vector<Buffer>& parts) {
         } else {
           handle(sched::StealRejected{r.task, peer.id});
         }
+        break;
+      }
+      case net::Kind::kNameActor: {
+        net::NamedActor a = net::payload<net::NamedActor>(parts);
+        actor_names_[a.name] = a;
+        break;
+      }
+      case net::Kind::kLookupActor: {
+        const std::string name = net::payload<net::NamedActor>(parts).name;
+        auto found = actor_names_.find(name);
+        send_to(from, net::Kind::kActorFound,
+                found == actor_names_.end() ? net::NamedActor{name, 0, {}} : found->second);
         break;
       }
       case net::Kind::kGoodbye:

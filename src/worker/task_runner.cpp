@@ -7,6 +7,7 @@
 #include "weft/detail/backend.hpp"
 #include "weft/detail/task.hpp"
 #include "weft/error.hpp"
+#include "worker/actor_table.hpp"
 
 namespace weft::worker {
 
@@ -32,9 +33,13 @@ void TaskRunner::run() noexcept {
   if (!try_claim()) return;  // stolen or cancelled before it started
   Completion c;
   c.id = id_;
+  c.actor = actor_;
+  c.reply_to = std::move(reply_to_);
+  c.caller_node = std::move(caller_node_);
   const auto start = std::chrono::steady_clock::now();
   try {
-    c.value = fn_->invoke(args_);
+    set_current_task(id_);  // an actor factory adopts its actor under this id
+    c.value = method_ != nullptr ? method_->invoke(object_, args_) : fn_->invoke(args_);
     c.value.make_self_contained();
     c.ok = true;
     share(c);

@@ -13,6 +13,7 @@
 
 #include "net/protocol.hpp"
 #include "store/shared_memory.hpp"
+#include "weft/detail/actor_registry.hpp"
 #include "weft/detail/remote_call.hpp"
 #include "weft/detail/task_state.hpp"
 
@@ -27,6 +28,10 @@ struct Completion {
   // When the value's frames were moved to shared memory: the segment and their layout.
   std::string shm;
   store::Layout layout;
+  // Actor calls: the actor, and whom to answer (the caller's routing id and node).
+  std::uint64_t actor = 0;
+  std::string reply_to;
+  std::string caller_node;
 };
 
 // Many pool threads push, the I/O thread takes; the eventfd wakes it once per batch.
@@ -71,11 +76,27 @@ class TaskRunner final : public detail::TaskState {
     return true;
   }
 
+  // Makes this a call of `method` on actor `actor`'s `object`, answered to `reply_to`.
+  void set_actor_call(std::uint64_t actor, void* object, const detail::ActorMethod* method,
+                      std::string reply_to, std::string caller_node) {
+    actor_ = actor;
+    object_ = object;
+    method_ = method;
+    reply_to_ = std::move(reply_to);
+    caller_node_ = std::move(caller_node);
+  }
+
   void run() noexcept override;
   std::string default_name() const override { return name_; }
 
  private:
   void share(Completion& c) noexcept;
+
+  std::uint64_t actor_ = 0;
+  void* object_ = nullptr;
+  const detail::ActorMethod* method_ = nullptr;
+  std::string reply_to_;
+  std::string caller_node_;
 
   std::uint64_t id_;
   const detail::RemoteFunction* fn_;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -15,10 +16,12 @@
 
 #include "net/wire.hpp"
 #include "store/shared_memory.hpp"
+#include "weft/detail/actor_registry.hpp"
 #include "weft/detail/backend.hpp"
 #include "weft/detail/remote_call.hpp"
 #include "weft/error.hpp"
 #include "weft/runtime.hpp"
+#include "worker/actor_table.hpp"
 #include "worker/task_runner.hpp"
 
 namespace weft::worker {
@@ -48,6 +51,13 @@ class Worker {
   // An object held here; `shm` names its segment when its frames are in a shared-memory
   // segment this worker owns (made here, or handed over by put()). Objects fetched from a
   // peer's segment are served as bytes: the peer may remove its segment's name any time.
+  // A hosted actor: its calls run one at a time, in arrival order.
+  struct ActorSlot {
+    ActorInstance instance;
+    std::deque<std::pair<std::string, net::ActorCall>> queue;  // (caller, call)
+    bool busy = false;
+    bool killed = false;
+  };
   struct Stored {
     serde::Message message;
     std::string shm;
@@ -60,6 +70,10 @@ class Worker {
   void on_run(net::Run& run);
   void on_objects(std::uint32_t peer, net::Objects& objects);
   void on_peer_left(std::uint32_t peer);
+  void on_actor_call(const std::string& from, net::ActorCall call);
+  void next_actor_call(std::uint64_t actor);
+  void reply_actor(const std::string& to, const std::string& node, std::uint64_t call, bool ok,
+                   const Stored* value, net::RemoteError error);
   static Stored receive_object(Buffer body, std::vector<Buffer> frames, std::string shm,
                                store::Layout layout, bool take_ownership);
   void ask_next_holder(std::uint64_t object);
@@ -87,6 +101,7 @@ class Worker {
   std::unordered_map<std::uint64_t, detail::StatePtr<TaskRunner>> running_;
   std::unordered_set<std::uint64_t> discard_;  // cancelled while running
   std::unordered_map<std::uint32_t, Peer> peers_;
+  std::unordered_map<std::uint64_t, ActorSlot> actors_;
   CompletionQueue completions_;
 
   // Outgoing batches, sent at the end of each loop turn.
@@ -111,6 +126,7 @@ Worker::Worker(const Options& o)
   }
   data_.bind("tcp://" + options_.host + ":*");
   data_address_ = net::bound_address(data_);
+  set_actor_address(data_address_);
   scheduler_.connect(options_.scheduler);
   label_ = options_.name.empty() ? "worker-" + std::to_string(getpid()) + "@" + net::host_name()
                                  : options_.name;
@@ -312,8 +328,20 @@ void Worker::fail(std::uint64_t task, std::string type, std::string message,
 }
 
 void Worker::drain_completions() {
-  for (Completion& c : completions_.take()) {
+  std::vector<Completion> done = completions_.take();
+  // Before the factories' results are reported: a caller can only learn where an actor is
+  // from that result, so the actor is in the table before any call for it can arrive.
+  for (auto& [id, instance] : take_adopted()) actors_[id].instance = std::move(instance);
+  for (Completion& c : done) {
     running_.erase(c.id);
+    if (c.actor != 0) {
+      Stored value{std::move(c.value), std::move(c.shm), std::move(c.layout)};
+      reply_actor(c.reply_to, c.caller_node, c.id, c.ok, &value, std::move(c.error));
+      if (c.ok) objects_[c.id] = std::move(value);  // registered by the caller (PutDone)
+      actors_[c.actor].busy = false;
+      next_actor_call(c.actor);
+      continue;
+    }
     if (discard_.erase(c.id) > 0) continue;
     if (c.ok) {
       const std::uint64_t nbytes = c.value.total_bytes();
@@ -353,6 +381,15 @@ void Worker::on_data(const std::string& from, std::vector<Buffer>& parts) {
       objects_[put.id] = receive_object(std::move(put.body), std::move(put.frames),
                                         std::move(put.shm), std::move(put.layout), true);
       net::send(data_, from, net::Kind::kPutAck, net::Ids{{put.id}});
+    } else if (kind == net::Kind::kActorCall) {
+      on_actor_call(from, net::payload<net::ActorCall>(parts));
+    } else if (kind == net::Kind::kActorKill) {
+      for (std::uint64_t id : net::payload<net::Ids>(parts).ids) {
+        auto it = actors_.find(id);
+        if (it == actors_.end()) continue;
+        it->second.killed = true;
+        next_actor_call(id);  // fails what is queued; destroys it unless a call runs
+      }
     } else {
       std::fprintf(stderr, "weft %s: ignored unexpected %s message on the data port\n",
                    label_.c_str(), net::to_string(kind));
@@ -427,6 +464,80 @@ void Worker::ask_next_holder(std::uint64_t object) {
         it->second.item.call.name);
     waiting_.erase(it);
   }
+}
+
+void Worker::on_actor_call(const std::string& from, net::ActorCall call) {
+  auto it = actors_.find(call.actor);
+  if (it == actors_.end() || it->second.killed) {
+    reply_actor(from, call.node, call.call, false, nullptr,
+                net::RemoteError{"weft::Error",
+                                 "actor " + std::to_string(call.actor) + " is not on " + label_ +
+                                     " (killed, or never created here)",
+                                 call.method, label_});
+    return;
+  }
+  it->second.queue.emplace_back(from, std::move(call));
+  next_actor_call(it->first);
+}
+
+// Starts the actor's next queued call unless one is running; for a killed actor, fails the
+// queued calls and destroys the actor once no call runs.
+void Worker::next_actor_call(std::uint64_t actor) {
+  auto it = actors_.find(actor);
+  if (it == actors_.end()) return;
+  ActorSlot& slot = it->second;
+  if (slot.busy) return;
+  if (slot.killed) {
+    for (auto& [from, call] : slot.queue) {
+      reply_actor(from, call.node, call.call, false, nullptr,
+                  net::RemoteError{"weft::Error", "the actor was killed", call.method, label_});
+    }
+    actors_.erase(it);
+    return;
+  }
+  if (slot.queue.empty()) return;
+  auto [from, call] = std::move(slot.queue.front());
+  slot.queue.pop_front();
+  const detail::ActorMethod* m = detail::find_method(call.method);
+  if (m == nullptr || m->invoke == nullptr || m->signature != call.signature) {
+    reply_actor(from, call.node, call.call, false, nullptr,
+                net::RemoteError{"weft::ConfigError",
+                                 "method '" + call.method +
+                                     "' is not registered with WEFT_ACTOR in this worker, or "
+                                     "with other argument types",
+                                 call.method, label_});
+    next_actor_call(actor);
+    return;
+  }
+  std::vector<serde::Message> args;
+  for (net::Arg& a : call.args)
+    args.push_back(serde::Message{std::move(a.body), std::move(a.frames)});
+  auto* task =
+      new TaskRunner(call.call, nullptr, call.method, label_, std::move(args), completions_);
+  task->set_actor_call(actor, slot.instance.object(), m, from, call.node);
+  slot.busy = true;
+  detail::backend().schedule(task);
+}
+
+void Worker::reply_actor(const std::string& to, const std::string& node, std::uint64_t call,
+                         bool ok, const Stored* value, net::RemoteError error) {
+  net::ActorReply reply;
+  reply.call = call;
+  reply.ok = ok;
+  reply.error = std::move(error);
+  if (ok) {
+    reply.value.id = call;
+    reply.value.found = true;
+    reply.value.body = value->message.body;
+    reply.nbytes = value->message.total_bytes();
+    if (node == store::node_id() && !value->shm.empty()) {
+      reply.value.shm = value->shm;
+      reply.value.layout = value->layout;
+    } else {
+      reply.value.frames = value->message.frames;
+    }
+  }
+  net::send(data_, to, net::Kind::kActorReply, reply);
 }
 
 // A received object; one whose frames are in another process's segment keeps the segment

@@ -52,6 +52,9 @@ struct RemoteFunction {
   // in runtimes that stay in one process.
   Invoker invoke = nullptr;
   std::size_t arity = 0;
+  // The function itself, in this process: parallel_map on a cluster finds it by name on the
+  // worker and calls it once per item of a batch, with no per-item encoding.
+  const void* address = nullptr;
 };
 
 // Combines the wire signatures of parameters and result.
@@ -100,6 +103,7 @@ RemoteFunction describe_remote(const char* name) {
   RemoteFunction f;
   f.name = name;
   f.arity = Traits::kArity;
+  f.address = reinterpret_cast<const void*>(Fn);
   if constexpr (Traits::kRemotable) {
     f.invoke = &invoke_registered<Fn>;
     f.signature = [] {

@@ -28,6 +28,10 @@ class RemoteObject {
  public:
   std::uint64_t cluster_id() const noexcept { return id_; }
   void set_cluster_id(std::uint64_t id) noexcept { id_ = id; }
+  // The scheduler learns of the object only when its value arrives here (actor calls'
+  // results), so a task that depends on it must be submitted after that.
+  bool registered_late() const noexcept { return late_; }
+  void set_registered_late() noexcept { late_ = true; }
   virtual TaskState& state() noexcept = 0;
   // Decodes the value into the state and completes it, unless the state completed already
   // (cancelled). Called once, by the cluster client.
@@ -38,6 +42,7 @@ class RemoteObject {
 
  private:
   std::uint64_t id_ = 0;
+  bool late_ = false;
 };
 
 // Tells the cluster that no Ref to object `id` is left in this process.

@@ -1,0 +1,220 @@
+// Actors on a cluster, client side. An actor is constructed by a task (its factory, placed
+// by the scheduler like any task); the task's result is the address of the worker that
+// holds it. Calls then go from here straight to that worker's data port, in the order they
+// were made, and the worker answers here. Each call's result is also kept on the worker and
+// registered with the scheduler (as put() objects are), so it can be passed to tasks and is
+// freed when its last Ref goes.
+#include <algorithm>
+#include <string>
+
+#include "client/cluster.hpp"
+#include "net/wire.hpp"
+#include "weft/actor.hpp"
+#include "weft/error.hpp"
+
+namespace weft::detail {
+
+struct RemoteActor {
+  Cluster* cluster = nullptr;
+  std::uint64_t id = 0;
+  // The factory task's result (the address): held so that the scheduler keeps it.
+  StatePtr<TaskState> creation;
+};
+
+std::shared_ptr<RemoteActor> create_remote_actor(Cluster& cluster, const RemoteFunction& factory,
+                                                 const ActorOptions& options,
+                                                 std::vector<CallArg> args) {
+  if (factory.invoke == nullptr) {
+    throw ConfigError(std::string("weft::actor: ") + factory.name +
+                      " cannot be made on a worker: its constructor arguments do not serialize");
+  }
+  auto* state = new RemoteValue<std::string>(factory.name);
+  auto actor = std::make_shared<RemoteActor>();
+  actor->cluster = &cluster;
+  actor->creation = StatePtr<TaskState>(state);
+  TaskOptions task;
+  task.name = options.name.empty() ? "actor" : "actor " + options.name;
+  task.cpus = options.cpus;
+  task.resources = options.resources;
+  cluster.submit(*state, factory, task, std::move(args));
+  actor->id = state->cluster_id();
+  cluster.actor_created(actor->id, options.name);
+  return actor;
+}
+
+std::shared_ptr<RemoteActor> find_remote_actor(Cluster& cluster, const std::string& name) {
+  const net::NamedActor found = cluster.lookup_actor(name);
+  if (found.actor == 0) throw Error("weft::get_actor: no actor named '" + name + "'");
+  auto actor = std::make_shared<RemoteActor>();
+  actor->cluster = &cluster;
+  actor->id = found.actor;
+  return actor;
+}
+
+void call_remote_actor(RemoteActor& actor, TaskState& result, const ActorMethod& method,
+                       std::vector<serde::Message> args) {
+  actor.cluster->actor_call(actor.id, result, method, std::move(args));
+}
+
+void kill_remote_actor(RemoteActor& actor) { actor.cluster->actor_kill(actor.id); }
+
+void throw_unregistered_method(const char* type) {
+  throw ConfigError(std::string("weft::Actor::call: this method of ") + type +
+                    " is not listed in WEFT_ACTOR(Type, methods...), or its arguments or "
+                    "result do not serialize, so it cannot be called on a worker");
+}
+
+// ---- Cluster, program threads -------------------------------------------------------
+
+void Cluster::actor_created(std::uint64_t actor, std::string name) {
+  post([&](Outbox& box) { box.new_actors.emplace_back(actor, std::move(name)); });
+}
+
+void Cluster::actor_call(std::uint64_t actor, TaskState& result, const ActorMethod& method,
+                         std::vector<serde::Message> args) {
+  net::ActorCall call;
+  call.actor = actor;
+  call.call = next_id();
+  call.method = method.name;
+  call.signature = method.signature;
+  call.node = store::node_id();
+  for (serde::Message& m : args) {
+    call.args.push_back(net::Arg{0, std::move(m.body), std::move(m.frames)});
+  }
+  result.remote_object()->set_cluster_id(call.call);
+  result.remote_object()->set_registered_late();
+  result.retain();  // the entry's
+  const std::uint64_t id = call.call;
+  post([&](Outbox& box) {
+    box.entries.emplace_back(id, &result);
+    box.actor_calls.emplace_back(actor, std::move(call));
+  });
+}
+
+// A kill travels in the same ordered stream as the calls (a call with id 0), so calls made
+// before it run and calls made after it fail.
+void Cluster::actor_kill(std::uint64_t actor) {
+  net::ActorCall kill;
+  kill.actor = actor;
+  post([&](Outbox& box) { box.actor_calls.emplace_back(actor, std::move(kill)); });
+}
+
+net::NamedActor Cluster::lookup_actor(const std::string& name) {
+  Lookup l;
+  l.name = name;
+  post([&](Outbox& box) { box.lookups.push_back(&l); });
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return l.done || !lost_.empty(); });
+  if (!l.done) throw Error("weft: " + lost_);
+  return l.result;
+}
+
+// ---- Cluster, I/O thread --------------------------------------------------------------
+
+void Cluster::flush_actors(Outbox& box) {
+  for (auto& [actor, name] : box.new_actors) actor_routes_[actor].name = std::move(name);
+  for (auto& [actor, call] : box.actor_calls)
+    send_actor_call(actor_routes_[actor], std::move(call));
+  for (Lookup* l : box.lookups) {
+    std::vector<Lookup*>& waiting = lookups_[l->name];
+    if (waiting.empty()) {
+      net::send(scheduler_, "", net::Kind::kLookupActor, net::NamedActor{l->name, 0, {}});
+    }
+    waiting.push_back(l);
+  }
+}
+
+void Cluster::send_actor_call(ActorRoute& route, net::ActorCall call) {
+  if (!route.known || peers_.count(route.worker) == 0) {
+    route.waiting.push_back(std::move(call));
+    return;
+  }
+  if (call.call == 0) {
+    net::send(data_socket(route.worker), "", net::Kind::kActorKill, net::Ids{{call.actor}});
+  } else {
+    net::send(data_socket(route.worker), "", net::Kind::kActorCall, call);
+  }
+}
+
+// The factory task's result arrived: the actor's address. Calls made meanwhile go now, in
+// order; so does a kill, and the name is registered.
+void Cluster::on_actor_located(std::uint64_t actor, const serde::Message& value) {
+  ActorRoute& route = actor_routes_[actor];
+  std::string address;
+  try {
+    address = serde::decode<std::string>(value);
+  } catch (const Error&) {
+    return;
+  }
+  for (const auto& [id, peer] : peers_) {
+    if (peer.info.data_address == address) {
+      route.worker = id;
+      route.known = true;
+    }
+  }
+  if (!route.known) return;
+  std::vector<net::ActorCall> waiting = std::move(route.waiting);
+  route.waiting.clear();
+  for (net::ActorCall& c : waiting) send_actor_call(route, std::move(c));
+  if (!route.name.empty()) {
+    net::send(scheduler_, "", net::Kind::kNameActor, net::NamedActor{route.name, actor, address});
+  }
+}
+
+void Cluster::on_actor_failed(std::uint64_t actor, const std::exception_ptr& error) {
+  ActorRoute& route = actor_routes_[actor];
+  for (const net::ActorCall& c : route.waiting) {
+    if (c.call != 0) fail_entry(c.call, error);
+  }
+  route.waiting.clear();
+}
+
+void Cluster::on_actor_reply(std::uint32_t worker, const net::ActorReply& reply) {
+  auto it = entries_.find(reply.call);
+  if (it == entries_.end()) return;
+  if (!reply.ok) {
+    const net::RemoteError& e = reply.error;
+    fail_entry(reply.call,
+               std::make_exception_ptr(TaskError(e.type_name, e.message, e.task_name, e.worker)));
+    return;
+  }
+  // Registered before the value is delivered: the program can drop its Ref (a release)
+  // only after delivery, so the scheduler hears of the object before its release.
+  net::send(scheduler_, "", net::Kind::kPutDone, net::PutDone{reply.call, worker, reply.nbytes});
+  serde::Message value{reply.value.body, reply.value.frames};
+  if (!reply.value.shm.empty()) {
+    try {
+      value.frames = store::map_shared(reply.value.shm, reply.value.layout);
+    } catch (const Error& e) {
+      fail_entry(reply.call, std::make_exception_ptr(e));
+      return;
+    }
+  }
+  TaskState* state = it->second.state;
+  it->second.object->deliver(value);
+  entries_.erase(it);
+  state->release();
+}
+
+void Cluster::on_actor_found(const net::NamedActor& found) {
+  if (found.actor != 0) {
+    ActorRoute& route = actor_routes_[found.actor];
+    for (const auto& [id, peer] : peers_) {
+      if (peer.info.data_address == found.address) {
+        route.worker = id;
+        route.known = true;
+      }
+    }
+  }
+  auto it = lookups_.find(found.name);
+  if (it == lookups_.end()) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (Lookup* l : it->second) {
+    l->result = found;
+    l->done = true;
+  }
+  lookups_.erase(it);
+  cv_.notify_all();
+}
+
+}  // namespace weft::detail
