@@ -212,7 +212,7 @@ void Cluster::schedule(TaskState* task) noexcept {
 void Cluster::wait(TaskState& state) noexcept {
   if (state.done()) return;
   if (RemoteObject* r = state.remote_object()) {
-    want(r->cluster_id());
+    want_remote(*r);
     block_until_done(state);
   } else if (local_) {
     local_->wait(state);

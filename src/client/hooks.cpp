@@ -13,6 +13,11 @@ void want_remote(std::uint64_t id) noexcept {
   if (Cluster* c = active_cluster()) c->want(id);
 }
 
+void want_remote(RemoteObject& object) noexcept {
+  if (!object.mark_wanted()) return;  // the cluster fetches it when it is done
+  if (Cluster* c = active_cluster()) c->want(object.cluster_id());
+}
+
 void cancel_remote(std::uint64_t id) noexcept {
   if (Cluster* c = active_cluster()) c->cancel(id);
 }

@@ -256,7 +256,8 @@ void Cluster::on_done(const net::Done& d) {
     e.nbytes = item.nbytes;
     e.located = true;
     e.fetching = false;
-    if (e.nbytes <= kEagerFetchBytes || e.wanted) fetch(item.id, e);
+    const bool wanted = e.object->mark_located();
+    if (e.nbytes <= kEagerFetchBytes || wanted || e.wanted) fetch(item.id, e);
   }
 }
 

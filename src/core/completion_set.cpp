@@ -49,7 +49,7 @@ std::shared_ptr<CompletionSet> watch_states(std::vector<TaskState*> states) {
     node.index = i;
     // A large value in a cluster travels only when someone waits for it: this is the wait.
     if (RemoteObject* r = states[i]->remote_object(); r != nullptr && !states[i]->done()) {
-      want_remote(r->cluster_id());
+      want_remote(*r);
     }
     if (!states[i]->add_waiter(&node)) {
       node.set.reset();

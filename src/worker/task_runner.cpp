@@ -10,50 +10,55 @@
 #include "worker/actor_table.hpp"
 
 namespace weft::worker {
+namespace {
 
 // Large results go to shared memory here, on the pool thread, so that the copy does not
 // hold up the worker's I/O thread; peers and clients on this node then map them. Without
 // shared memory (full, or unavailable) the result stays in this process.
-void TaskRunner::share(Completion& c) noexcept {
+void share(Completion& c, const std::string& worker) noexcept {
   if (store::frame_bytes(c.value) < store::kSharedThreshold) return;
   char tag[24];
-  std::snprintf(tag, sizeof tag, "%016llx", static_cast<unsigned long long>(id_));
+  std::snprintf(tag, sizeof tag, "%016llx", static_cast<unsigned long long>(c.id));
   try {
     store::Shared s = store::share(c.value, tag);
     c.value = std::move(s.message);
     c.shm = std::move(s.name);
     c.layout = std::move(s.layout);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "weft %s: keeping object in process memory: %s\n", worker_.c_str(),
+    std::fprintf(stderr, "weft %s: keeping object in process memory: %s\n", worker.c_str(),
                  e.what());
   }
+}
+
+}  // namespace
+
+void execute(Completion& c, const std::string& name, const std::string& worker,
+             const std::function<serde::Message()>& invoke) noexcept {
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    set_current_task(c.id);  // an actor factory adopts its actor under this id
+    c.value = invoke();
+    c.value.make_self_contained();
+    c.ok = true;
+    share(c, worker);
+  } catch (const TaskError& e) {
+    // A get() inside the task failed: report the task that failed first, as threads do.
+    c.error = net::RemoteError{e.type_name(), e.message(), e.task_name(), e.worker()};
+  } catch (const std::exception& e) {
+    c.error = net::RemoteError{detail::callable_name(typeid(e)), e.what(), name,
+                               worker + " " + detail::backend().worker_name()};
+  } catch (...) {
+    c.error = net::RemoteError{"unknown exception", "(not derived from std::exception)", name,
+                               worker + " " + detail::backend().worker_name()};
+  }
+  c.duration = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 void TaskRunner::run() noexcept {
   if (!try_claim()) return;  // stolen or cancelled before it started
   Completion c;
   c.id = id_;
-  c.actor = actor_;
-  c.reply_to = std::move(reply_to_);
-  c.caller_node = std::move(caller_node_);
-  const auto start = std::chrono::steady_clock::now();
-  try {
-    set_current_task(id_);  // an actor factory adopts its actor under this id
-    c.value = method_ != nullptr ? method_->invoke(object_, args_) : fn_->invoke(args_);
-    c.value.make_self_contained();
-    c.ok = true;
-    share(c);
-  } catch (const TaskError& e) {
-    // A get() inside the task failed: report the task that failed first, as threads do.
-    c.error = net::RemoteError{e.type_name(), e.message(), e.task_name(), e.worker()};
-  } catch (const std::exception& e) {
-    c.error = net::RemoteError{detail::callable_name(typeid(e)), e.what(), name_,
-                               worker_ + " " + detail::backend().worker_name()};
-  } catch (...) {
-    c.error = net::RemoteError{"unknown exception", "(not derived from std::exception)", name_,
-                               worker_ + " " + detail::backend().worker_name()};
-  }
-  c.duration = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  execute(c, name_, worker_, [&] { return fn_->invoke(args_); });
   args_.clear();
   complete_done();
   done_.push(std::move(c));

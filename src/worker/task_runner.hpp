@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -13,7 +14,6 @@
 
 #include "net/protocol.hpp"
 #include "store/shared_memory.hpp"
-#include "weft/detail/actor_registry.hpp"
 #include "weft/detail/remote_call.hpp"
 #include "weft/detail/task_state.hpp"
 
@@ -58,6 +58,11 @@ class CompletionQueue {
   std::vector<Completion> items_;
 };
 
+// Runs `invoke` for the task or call c.id, leaving in `c` its encoded result (moved to
+// shared memory when large) or its error as the caller will see it; and how long it took.
+void execute(Completion& c, const std::string& name, const std::string& worker,
+             const std::function<serde::Message()>& invoke) noexcept;
+
 class TaskRunner final : public detail::TaskState {
  public:
   TaskRunner(std::uint64_t id, const detail::RemoteFunction* fn, std::string name,
@@ -76,28 +81,10 @@ class TaskRunner final : public detail::TaskState {
     return true;
   }
 
-  // Makes this a call of `method` on actor `actor`'s `object`, answered to `reply_to`.
-  void set_actor_call(std::uint64_t actor, void* object, const detail::ActorMethod* method,
-                      std::string reply_to, std::string caller_node) {
-    actor_ = actor;
-    object_ = object;
-    method_ = method;
-    reply_to_ = std::move(reply_to);
-    caller_node_ = std::move(caller_node);
-  }
-
   void run() noexcept override;
   std::string default_name() const override { return name_; }
 
  private:
-  void share(Completion& c) noexcept;
-
-  std::uint64_t actor_ = 0;
-  void* object_ = nullptr;
-  const detail::ActorMethod* method_ = nullptr;
-  std::string reply_to_;
-  std::string caller_node_;
-
   std::uint64_t id_;
   const detail::RemoteFunction* fn_;
   std::string name_;

@@ -21,6 +21,7 @@
 #include "weft/detail/remote_call.hpp"
 #include "weft/error.hpp"
 #include "weft/runtime.hpp"
+#include "worker/actor_mailbox.hpp"
 #include "worker/actor_table.hpp"
 #include "worker/task_runner.hpp"
 
@@ -33,7 +34,7 @@ class Worker {
  public:
   explicit Worker(const Options& o);
   ~Worker() { ::close(wake_fd_); }
-  int run();
+  int run(const std::atomic<bool>* stop);
 
  private:
   struct Pending {
@@ -51,13 +52,6 @@ class Worker {
   // An object held here; `shm` names its segment when its frames are in a shared-memory
   // segment this worker owns (made here, or handed over by put()). Objects fetched from a
   // peer's segment are served as bytes: the peer may remove its segment's name any time.
-  // A hosted actor: its calls run one at a time, in arrival order.
-  struct ActorSlot {
-    ActorInstance instance;
-    std::deque<std::pair<std::string, net::ActorCall>> queue;  // (caller, call)
-    bool busy = false;
-    bool killed = false;
-  };
   struct Stored {
     serde::Message message;
     std::string shm;
@@ -71,7 +65,7 @@ class Worker {
   void on_objects(std::uint32_t peer, net::Objects& objects);
   void on_peer_left(std::uint32_t peer);
   void on_actor_call(const std::string& from, net::ActorCall call);
-  void next_actor_call(std::uint64_t actor);
+  void finish_actor_call(Completion& c);
   void reply_actor(const std::string& to, const std::string& node, std::uint64_t call, bool ok,
                    const Stored* value, net::RemoteError error);
   static Stored receive_object(Buffer body, std::vector<Buffer> frames, std::string shm,
@@ -101,7 +95,7 @@ class Worker {
   std::unordered_map<std::uint64_t, detail::StatePtr<TaskRunner>> running_;
   std::unordered_set<std::uint64_t> discard_;  // cancelled while running
   std::unordered_map<std::uint32_t, Peer> peers_;
-  std::unordered_map<std::uint64_t, ActorSlot> actors_;
+  std::unordered_map<std::uint64_t, std::shared_ptr<ActorMailbox>> actors_;
   CompletionQueue completions_;
 
   // Outgoing batches, sent at the end of each loop turn.
@@ -132,7 +126,7 @@ Worker::Worker(const Options& o)
                                  : options_.name;
 }
 
-int Worker::run() {
+int Worker::run(const std::atomic<bool>* stop) {
   Runtime pool = init(Config{RuntimeKind::kThreads, options_.nthreads});
   net::Hello hello;
   hello.role = net::Role::kWorker;
@@ -191,6 +185,11 @@ int Worker::run() {
       net::send(scheduler_, "", net::Kind::kHeartbeat, net::Empty{});
       next_heartbeat = now + std::chrono::milliseconds(500);
     }
+    if (stop != nullptr && stop->load()) {
+      net::send(scheduler_, "", net::Kind::kGoodbye, net::Empty{});
+      scheduler_.set(zmq::sockopt::linger, 1000);  // delivered before the process exits
+      stop_ = true;
+    }
     if (now - last_heard_ > std::chrono::duration<double>(options_.lost_after)) {
       std::fprintf(stderr, "weft %s: lost the scheduler at %s; exiting\n", label_.c_str(),
                    options_.scheduler.c_str());
@@ -211,7 +210,8 @@ void Worker::on_scheduler(std::vector<Buffer>& parts) {
     switch (kind) {
       case net::Kind::kWelcome:
         id_ = net::payload<net::Welcome>(parts).id;
-        label_ = "worker-" + std::to_string(id_) + "@" + net::host_name();
+        if (options_.name.empty())
+          label_ = "worker-" + std::to_string(id_) + "@" + net::host_name();
         break;
       case net::Kind::kWorkers: {
         const auto w = net::payload<net::Workers>(parts);
@@ -331,15 +331,13 @@ void Worker::drain_completions() {
   std::vector<Completion> done = completions_.take();
   // Before the factories' results are reported: a caller can only learn where an actor is
   // from that result, so the actor is in the table before any call for it can arrive.
-  for (auto& [id, instance] : take_adopted()) actors_[id].instance = std::move(instance);
+  for (auto& [id, instance] : take_adopted()) {
+    actors_[id] = std::make_shared<ActorMailbox>(id, std::move(instance), label_, completions_);
+  }
   for (Completion& c : done) {
     running_.erase(c.id);
     if (c.actor != 0) {
-      Stored value{std::move(c.value), std::move(c.shm), std::move(c.layout)};
-      reply_actor(c.reply_to, c.caller_node, c.id, c.ok, &value, std::move(c.error));
-      if (c.ok) objects_[c.id] = std::move(value);  // registered by the caller (PutDone)
-      actors_[c.actor].busy = false;
-      next_actor_call(c.actor);
+      finish_actor_call(c);
       continue;
     }
     if (discard_.erase(c.id) > 0) continue;
@@ -387,8 +385,12 @@ void Worker::on_data(const std::string& from, std::vector<Buffer>& parts) {
       for (std::uint64_t id : net::payload<net::Ids>(parts).ids) {
         auto it = actors_.find(id);
         if (it == actors_.end()) continue;
-        it->second.killed = true;
-        next_actor_call(id);  // fails what is queued; destroys it unless a call runs
+        for (ActorMailbox::Job& job : it->second->kill()) {
+          reply_actor(
+              job.from, job.node, job.call, false, nullptr,
+              net::RemoteError{"weft::Error", "the actor was killed", job.method->name, label_});
+        }
+        actors_.erase(it);  // the actor goes with its mailbox, after a running call
       }
     } else {
       std::fprintf(stderr, "weft %s: ignored unexpected %s message on the data port\n",
@@ -467,56 +469,37 @@ void Worker::ask_next_holder(std::uint64_t object) {
 }
 
 void Worker::on_actor_call(const std::string& from, net::ActorCall call) {
-  auto it = actors_.find(call.actor);
-  if (it == actors_.end() || it->second.killed) {
+  auto refuse = [&](std::string type, std::string message) {
     reply_actor(from, call.node, call.call, false, nullptr,
-                net::RemoteError{"weft::Error",
-                                 "actor " + std::to_string(call.actor) + " is not on " + label_ +
-                                     " (killed, or never created here)",
-                                 call.method, label_});
-    return;
+                net::RemoteError{std::move(type), std::move(message), call.method, label_});
+  };
+  auto it = actors_.find(call.actor);
+  if (it == actors_.end()) {
+    return refuse("weft::Error", "actor " + std::to_string(call.actor) + " is not on " + label_ +
+                                     " (killed, or never created here)");
   }
-  it->second.queue.emplace_back(from, std::move(call));
-  next_actor_call(it->first);
-}
-
-// Starts the actor's next queued call unless one is running; for a killed actor, fails the
-// queued calls and destroys the actor once no call runs.
-void Worker::next_actor_call(std::uint64_t actor) {
-  auto it = actors_.find(actor);
-  if (it == actors_.end()) return;
-  ActorSlot& slot = it->second;
-  if (slot.busy) return;
-  if (slot.killed) {
-    for (auto& [from, call] : slot.queue) {
-      reply_actor(from, call.node, call.call, false, nullptr,
-                  net::RemoteError{"weft::Error", "the actor was killed", call.method, label_});
-    }
-    actors_.erase(it);
-    return;
-  }
-  if (slot.queue.empty()) return;
-  auto [from, call] = std::move(slot.queue.front());
-  slot.queue.pop_front();
   const detail::ActorMethod* m = detail::find_method(call.method);
   if (m == nullptr || m->invoke == nullptr || m->signature != call.signature) {
-    reply_actor(from, call.node, call.call, false, nullptr,
-                net::RemoteError{"weft::ConfigError",
-                                 "method '" + call.method +
-                                     "' is not registered with WEFT_ACTOR in this worker, or "
-                                     "with other argument types",
-                                 call.method, label_});
-    next_actor_call(actor);
-    return;
+    return refuse("weft::ConfigError", "method '" + call.method +
+                                           "' is not registered with WEFT_ACTOR in this worker, "
+                                           "or with other argument types");
   }
-  std::vector<serde::Message> args;
-  for (net::Arg& a : call.args)
-    args.push_back(serde::Message{std::move(a.body), std::move(a.frames)});
-  auto* task =
-      new TaskRunner(call.call, nullptr, call.method, label_, std::move(args), completions_);
-  task->set_actor_call(actor, slot.instance.object(), m, from, call.node);
-  slot.busy = true;
-  detail::backend().schedule(task);
+  ActorMailbox::Job job{from, call.node, call.call, m, {}};
+  for (net::Arg& a : call.args) {
+    job.args.push_back(serde::Message{std::move(a.body), std::move(a.frames)});
+  }
+  Completion done;
+  if (it->second->try_run_inline(job, done)) {
+    finish_actor_call(done);
+  } else if (!it->second->post(std::move(job))) {
+    refuse("weft::Error", "the actor was killed");
+  }
+}
+
+void Worker::finish_actor_call(Completion& c) {
+  Stored value{std::move(c.value), std::move(c.shm), std::move(c.layout)};
+  reply_actor(c.reply_to, c.caller_node, c.id, c.ok, &value, std::move(c.error));
+  if (c.ok) objects_[c.id] = std::move(value);  // registered by the caller (PutDone)
 }
 
 void Worker::reply_actor(const std::string& to, const std::string& node, std::uint64_t call,
@@ -619,9 +602,9 @@ std::vector<std::pair<std::string, double>> parse_resources(const std::string& t
   return out;
 }
 
-int run_worker(const Options& options) {
+int run_worker(const Options& options, const std::atomic<bool>* stop) {
   Worker w(options);
-  return w.run();
+  return w.run(stop);
 }
 
 }  // namespace weft::worker

@@ -9,6 +9,7 @@
 // an eventfd. Messages are batched per loop turn: many finishes travel as one Finished.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -31,8 +32,9 @@ struct Options {
 // Parses "name=qty,name=qty" (e.g. "gpu=2,ssd=1"). Throws ConfigError naming the bad item.
 std::vector<std::pair<std::string, double>> parse_resources(const std::string& text);
 
-// Runs until the scheduler says Shutdown or is lost. Returns a process exit code (0 on a
-// clean shutdown). Throws ConfigError for a bad address.
-int run_worker(const Options& options);
+// Runs until the scheduler says Shutdown or is lost, or `stop` becomes true (then it says
+// goodbye, so the scheduler reassigns its work at once). Returns a process exit code (0 on
+// a clean shutdown). Throws ConfigError for a bad address.
+int run_worker(const Options& options, const std::atomic<bool>* stop = nullptr);
 
 }  // namespace weft::worker

@@ -3,6 +3,7 @@
 // that the cluster client completes when the result arrives.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <type_traits>
@@ -32,6 +33,18 @@ class RemoteObject {
   // results), so a task that depends on it must be submitted after that.
   bool registered_late() const noexcept { return late_; }
   void set_registered_late() noexcept { late_ = true; }
+  // Someone waits for the value (program side) / the value is done on a worker and not
+  // fetched yet, being large (cluster side). Each side sets its flag, then reads the other's
+  // (both sequentially consistent), so at least one of them sees both and has the value
+  // fetched: a wait costs the cluster's I/O thread a wake-up only when it must act.
+  bool mark_wanted() noexcept {
+    wanted_.store(true);
+    return located_.load();
+  }
+  bool mark_located() noexcept {
+    located_.store(true);
+    return wanted_.load();
+  }
   virtual TaskState& state() noexcept = 0;
   // Decodes the value into the state and completes it, unless the state completed already
   // (cancelled). Called once, by the cluster client.
@@ -43,11 +56,15 @@ class RemoteObject {
  private:
   std::uint64_t id_ = 0;
   bool late_ = false;
+  std::atomic<bool> wanted_{false};
+  std::atomic<bool> located_{false};
 };
 
 // Tells the cluster that no Ref to object `id` is left in this process.
 void release_remote(std::uint64_t id) noexcept;
-// Asks the cluster to fetch object `id` once it is done, however large (see Cluster).
+// Asks the cluster to fetch the object once it is done, however large (see Cluster).
+void want_remote(RemoteObject& object) noexcept;
+// As above, by id, waking the cluster's I/O thread in any case.
 void want_remote(std::uint64_t id) noexcept;
 // Asks the cluster to cancel the task that makes object `id` (after Ref::cancel).
 void cancel_remote(std::uint64_t id) noexcept;

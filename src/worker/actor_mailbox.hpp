@@ -1,0 +1,64 @@
+// ActorMailbox: one hosted actor, its queue of calls, and the task that drains the queue on
+// the worker's pool. One drain runs at a time and takes call after call without going back
+// to the I/O thread, so a stream of calls costs one hand-off per batch, not per call, and
+// the calls never overlap.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "weft/detail/actor_registry.hpp"
+#include "worker/actor_table.hpp"
+#include "worker/task_runner.hpp"
+
+namespace weft::worker {
+
+class ActorMailbox : public std::enable_shared_from_this<ActorMailbox> {
+ public:
+  struct Job {
+    std::string from;  // the caller's routing id, for the answer
+    std::string node;  // the caller's node
+    std::uint64_t call = 0;
+    const detail::ActorMethod* method = nullptr;
+    std::vector<serde::Message> args;
+  };
+
+  ActorMailbox(std::uint64_t id, ActorInstance instance, std::string worker, CompletionQueue& done)
+      : id_(id), instance_(std::move(instance)), worker_(std::move(worker)), done_(done) {}
+
+  // Queues a call, and a drain on the pool unless one is queued or running. False (not
+  // queued) once killed.
+  bool post(Job job);
+  // Runs the call here and now, on the calling (I/O) thread, when the actor is idle and
+  // this method's calls have so far been short (kInlineSeconds on average): it saves two
+  // thread hand-offs, most of an actor call's latency. False: post it instead.
+  bool try_run_inline(Job& job, Completion& done);
+  static constexpr double kInlineSeconds = 50e-6;
+
+  // Refuses further calls and returns those not started. The actor itself is destroyed
+  // with the mailbox: after the running call, if any, returns.
+  std::vector<Job> kill();
+
+ private:
+  friend class DrainTask;
+  void drain() noexcept;
+  void run(Job& job, Completion& c) noexcept;
+
+  const std::uint64_t id_;
+  ActorInstance instance_;
+  const std::string worker_;
+  CompletionQueue& done_;
+  std::mutex mu_;
+  std::deque<Job> queue_;  // guarded by mu_
+  bool running_ = false;   // guarded by mu_
+  bool killed_ = false;    // guarded by mu_
+  // Running average duration of each method's calls, in seconds; guarded by mu_.
+  std::unordered_map<const detail::ActorMethod*, double> average_;
+};
+
+}  // namespace weft::worker

@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# The weft CLI with real processes on loopback: a scheduler, a worker that loads the
+# example's library of tasks (--load), a worker that is the client's own binary
+# (WEFT_ROLE=worker), the client connected to them, status, --help, bad arguments, and a
+# shutdown after which no process is left.
+# usage: cli_test.sh WEFT_CLI CLUSTER_CLIENT TASKS_LIBRARY
+set -uo pipefail
+weft=$1 client=$2 tasks=$3
+work=$(mktemp -d)
+pids=()
+
+cleanup() {
+  # Whatever happened, no process of this test outlives it.
+  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() {
+  echo "FAIL: $*" >&2
+  for f in "$work"/*.log; do [[ -s $f ]] && { echo "--- $f" >&2; cat "$f" >&2; }; done
+  exit 1
+}
+
+# A child that exited is a zombie until waited for, and kill -0 still reaches a zombie.
+gone() { local s; s=$(ps -o stat= -p "$1" 2>/dev/null) || return 0; [[ $s == Z* ]]; }
+# wait_exit PID SECONDS: waits for PID to exit; returns its exit code, 124 on timeout.
+wait_exit() {
+  local i
+  for ((i = 0; i < $2 * 20; i++)); do
+    if gone "$1"; then
+      wait "$1"
+      return $?
+    fi
+    sleep 0.05
+  done
+  return 124
+}
+# expect_code CODE CMD...: runs CMD, checks its exit code, keeps its stderr in $work/err.
+expect_code() {
+  local want=$1 got
+  shift
+  "$@" >"$work/out" 2>"$work/err"
+  got=$?
+  [[ $got == "$want" ]] || fail "'$*' exited with $got, expected $want: $(cat "$work/err")"
+}
+
+# --- scheduler on a free loopback port; the address comes from its one line of output.
+"$weft" scheduler --host 127.0.0.1 --port 0 --heartbeat-timeout 5 >"$work/scheduler.out" \
+  2>"$work/scheduler.log" &
+scheduler=$!
+pids+=("$scheduler")
+for ((i = 0; i < 200; i++)); do
+  grep -q '^scheduler listening on ' "$work/scheduler.out" && break
+  gone "$scheduler" && fail "the scheduler exited: $(cat "$work/scheduler.log")"
+  sleep 0.05
+done
+addr=$(sed -n 's/^scheduler listening on //p' "$work/scheduler.out")
+[[ $addr =~ ^tcp://127\.0\.0\.1:[0-9]+$ ]] || fail "no scheduler address: '$addr'"
+echo "scheduler at $addr"
+
+# --- two workers, the two ways a worker gets the user's functions.
+"$weft" worker --scheduler "$addr" --nthreads 1 --memory-limit 256MiB --name cli-loaded \
+  --resources via_load=1 --load "$tasks" >"$work/worker1.log" 2>&1 &
+worker1=$!
+pids+=("$worker1")
+WEFT_ROLE=worker WEFT_SCHEDULER=$addr WEFT_NTHREADS=1 "$client" >"$work/worker2.log" 2>&1 &
+worker2=$!
+pids+=("$worker2")
+
+for ((i = 0; i < 200; i++)); do
+  "$weft" status "$addr" --timeout 2 >"$work/status.out" 2>&1 && grep -q '^workers: 2$' \
+    "$work/status.out" && break
+  sleep 0.05
+done
+grep -q '^workers: 2$' "$work/status.out" ||
+  fail "2 workers did not join: $(cat "$work/status.out")"
+grep -q 'cli-loaded' "$work/status.out" || fail "status lacks the worker's --name"
+grep -q "loaded $tasks\|loaded ./" "$work/worker1.log" || fail "worker 1 did not report its --load"
+grep -q 'memory limit: 268435456 bytes' "$work/worker1.log" || fail "--memory-limit 256MiB"
+
+# --- the client: a map, a tree reduction, and slow tasks that must spread over both.
+timeout 60 "$client" --weft-runtime="connect:$addr" >"$work/client.out" 2>"$work/client.log" ||
+  fail "the client failed ($?): $(cat "$work/client.out")"
+cat "$work/client.out"
+grep -qx "runtime: connect:$addr" "$work/client.out" || fail "client runtime"
+grep -qx 'sum of squares of 0..99: 328350' "$work/client.out" || fail "wrong sum"
+grep -q '^16 tasks ran in 2 process(es):' "$work/client.out" ||
+  fail "tasks did not use both workers"
+grep -q " $worker1@" "$work/client.out" || fail "no task ran on the --load worker ($worker1)"
+grep -q " $worker2@" "$work/client.out" || fail "no task ran on the client-binary worker ($worker2)"
+
+expect_code 0 "$weft" status "$addr"
+cat "$work/out"
+grep -q '^workers: 2$' "$work/out" || fail "status after the client: $(cat "$work/out")"
+grep -q '^clients: 0$' "$work/out" || fail "the client did not leave"
+grep -q '^tasks: ' "$work/out" || fail "status lacks tasks"
+
+# --- --help of every command, and bad arguments: a clear message and a non-zero code.
+for cmd in "" scheduler worker status shutdown; do
+  expect_code 0 "$weft" $cmd --help
+  grep -q '^Usage: weft' "$work/out" || fail "weft $cmd --help: $(cat "$work/out")"
+done
+expect_code 0 "$weft" worker --help
+for opt in --scheduler --nthreads --memory-limit --host --resources --load --name; do
+  grep -q -- "$opt" "$work/out" || fail "worker --help lacks $opt"
+done
+expect_code 2 "$weft"
+expect_code 2 "$weft" bogus
+expect_code 2 "$weft" worker
+grep -q 'scheduler is required' "$work/err" || fail "missing --scheduler: $(cat "$work/err")"
+expect_code 2 "$weft" worker --scheduler "$addr" --memory-limit 4XB
+grep -q 'memory-limit' "$work/err" || fail "bad --memory-limit: $(cat "$work/err")"
+expect_code 2 "$weft" worker --scheduler "$addr" --resources gpu=lots
+grep -q "bad resource 'gpu=lots'" "$work/err" || fail "bad --resources: $(cat "$work/err")"
+expect_code 2 "$weft" worker --scheduler "$addr" --host 0.0.0.0
+expect_code 2 "$weft" worker --scheduler "not an address"
+expect_code 2 "$weft" worker --scheduler "$addr" --nthreads -1
+expect_code 2 "$weft" scheduler --port 70000
+expect_code 2 "$weft" status
+expect_code 2 "$weft" status "$addr" --timeout 0
+expect_code 1 "$weft" worker --scheduler "$addr" --load "$work/no-such-lib.so"
+grep -q "cannot load '$work/no-such-lib.so': .*No such file" "$work/err" ||
+  fail "a missing library: $(cat "$work/err")"
+echo "not an ELF file" >"$work/garbage.so"
+expect_code 1 "$weft" worker --scheduler "$addr" --load "$work/garbage.so"
+grep -q "cannot load '$work/garbage.so'" "$work/err" || fail "a bad library: $(cat "$work/err")"
+# Sizes are decimal (GB) or binary (MiB); with no scheduler the worker gives up (code 3).
+expect_code 3 "$weft" worker --scheduler 127.0.0.1:1 --memory-limit 1.5GB --lost-after 0.2
+grep -q 'joining tcp://127.0.0.1:1 .*memory limit: 1500000000 bytes' "$work/out" ||
+  fail "--memory-limit 1.5GB: $(cat "$work/out")"
+expect_code 1 "$weft" status tcp://127.0.0.1:1 --timeout 0.3
+grep -q 'no answer from a scheduler at tcp://127.0.0.1:1 within 0.3 s' "$work/err" ||
+  fail "status of nothing: $(cat "$work/err")"
+expect_code 1 "$weft" scheduler --host 127.0.0.1 --port "${addr##*:}"
+grep -q 'cannot listen' "$work/err" || fail "a port in use: $(cat "$work/err")"
+
+# --- shutdown stops the scheduler and both workers, each with exit code 0.
+expect_code 0 "$weft" shutdown "$addr"
+grep -q 'with its 2 worker(s)' "$work/out" || fail "shutdown: $(cat "$work/out")"
+for p in "$scheduler" "$worker1" "$worker2"; do
+  wait_exit "$p" 10
+  code=$?
+  [[ $code == 0 ]] || fail "process $p ended with $code after shutdown (124: still running)"
+done
+expect_code 1 "$weft" shutdown "$addr" --timeout 0.3
+
+# --- SIGTERM and SIGINT stop a scheduler cleanly.
+for sig in TERM INT; do
+  "$weft" scheduler --host 127.0.0.1 --port 0 >"$work/sig.out" 2>"$work/sig.log" &
+  pids+=("$!")
+  for ((i = 0; i < 200; i++)); do grep -q listening "$work/sig.out" && break; sleep 0.05; done
+  kill -"$sig" "$!"
+  wait_exit "$!" 5 || fail "SIG$sig: the scheduler exited with $? (124: still running)"
+done
+echo "cli test: ok"

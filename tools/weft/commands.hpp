@@ -1,0 +1,42 @@
+// The weft CLI's subcommands, apart from their command-line parsing (main.cpp).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace weft::cli {
+
+struct SchedulerArgs {
+  std::string host = "0.0.0.0";
+  int port = 8786;
+  double heartbeat_timeout = 5;
+};
+
+struct WorkerArgs {
+  std::string scheduler;
+  int nthreads = 0;
+  std::string memory_limit;  // a size as parse_size reads it; empty: none
+  std::string host = "127.0.0.1";
+  std::string resources;
+  std::vector<std::string> load;
+  std::string name;
+  double lost_after = 10;
+};
+
+// Each returns the process exit code; failures are reported on stderr.
+int run_scheduler(const SchedulerArgs& args);
+int run_worker(const WorkerArgs& args);
+int run_status(const std::string& address, double timeout);
+int run_shutdown(const std::string& address, double timeout);
+
+// "4GB", "512MiB", "1.5 GB", "1000": bytes. Decimal (KB, MB, GB, TB: powers of 1000) and
+// binary (KiB, MiB, GiB, TiB) suffixes, any case, as in Dask. nullopt when malformed.
+std::optional<std::uint64_t> parse_size(const std::string& text);
+
+// "HOST:PORT" becomes "tcp://HOST:PORT"; tcp:// and ipc:// addresses are kept. Empty when
+// the address is malformed.
+std::string scheduler_address(const std::string& text);
+
+}  // namespace weft::cli

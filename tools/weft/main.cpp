@@ -1,0 +1,167 @@
+// weft: the command line to run a cluster by hand.
+//
+//   weft scheduler [--host H] [--port P]       serve a scheduler
+//   weft worker --scheduler ADDR [...]         serve a worker (--load LIB.so for the tasks)
+//   weft status ADDR                           what the cluster holds
+//   weft shutdown ADDR                         stop the scheduler and its workers
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+#include "net/wire.hpp"
+#include "worker/worker.hpp"
+
+namespace {
+
+using weft::cli::parse_size;
+using weft::cli::scheduler_address;
+
+const CLI::Validator kSize(
+    [](std::string& s) -> std::string {
+      return parse_size(s) ? "" : "expected a size like 4GB, 512MiB or 1000000 (bytes)";
+    },
+    "");
+
+const CLI::Validator kAddress(
+    [](std::string& s) -> std::string {
+      return scheduler_address(s).empty() ? "expected tcp://HOST:PORT, HOST:PORT or ipc://PATH"
+                                          : "";
+    },
+    "");
+
+const CLI::Validator kReachableHost(
+    [](std::string& s) -> std::string {
+      if (s.empty() || s == "0.0.0.0" || s == "*" || s == "::") {
+        return "must be an address other workers and clients can reach, not a wildcard";
+      }
+      return "";
+    },
+    "");
+
+const CLI::Validator kResources(
+    [](std::string& s) -> std::string {
+      try {
+        weft::worker::parse_resources(s);
+        return "";
+      } catch (const std::exception& e) {
+        return e.what();
+      }
+    },
+    "");
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // The worker runs weft::init inside, which would serve WEFT_ROLE (an environment variable
+  // meant for programs started by a local cluster) instead of the command asked for here.
+  ::unsetenv("WEFT_ROLE");
+
+  CLI::App app{"weft: run a scheduler and workers by hand, and look at or stop the cluster."};
+  app.name("weft");
+  app.require_subcommand(1);
+  app.footer(
+      "Example:\n"
+      "  weft scheduler --port 8786\n"
+      "  weft worker --scheduler tcp://SCHEDULER:8786 --host MY_IP --load ./libtasks.so\n"
+      "  ./my_program --weft-runtime=connect:tcp://SCHEDULER:8786\n"
+      "Links are not authenticated yet: run a cluster only on a trusted network.");
+
+  weft::cli::SchedulerArgs sched;
+  CLI::App* s =
+      app.add_subcommand("scheduler", "Run a scheduler until SIGINT, SIGTERM or shutdown");
+  s->add_option("--host", sched.host, "Interface to listen on (0.0.0.0: all)")
+      ->capture_default_str();
+  s->add_option("--port", sched.port, "Port to listen on (0: any free port)")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  s->add_option("--heartbeat-timeout", sched.heartbeat_timeout,
+                "Seconds without a heartbeat before a worker counts as lost")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  s->footer("Prints 'scheduler listening on tcp://HOST:PORT' once ready.");
+
+  weft::cli::WorkerArgs work;
+  CLI::App* w = app.add_subcommand("worker", "Run a worker that joins a scheduler");
+  w->add_option("--scheduler", work.scheduler, "The scheduler, e.g. tcp://10.0.0.1:8786")
+      ->required()
+      ->check(kAddress)
+      ->type_name("ADDR");
+  w->add_option("--nthreads", work.nthreads, "Threads that run tasks (0: one per core)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  w->add_option("--memory-limit", work.memory_limit,
+                "Memory offered to tasks, e.g. 4GB or 512MiB (default: none)")
+      ->check(kSize)
+      ->type_name("SIZE");
+  w->add_option("--host", work.host,
+                "Address to serve data on; other workers and clients must reach it there")
+      ->check(kReachableHost)
+      ->type_name("IP")
+      ->capture_default_str();
+  w->add_option("--resources", work.resources, "Custom resources offered, e.g. gpu=1,ssd=2")
+      ->check(kResources)
+      ->type_name("NAME=QTY,...");
+  w->add_option("--load", work.load,
+                "Shared library of WEFT_REMOTE tasks to load first (repeatable)")
+      ->type_name("LIB.so");
+  w->add_option("--name", work.name, "Name shown in status (default: worker-PID@HOST)");
+  w->add_option("--lost-after", work.lost_after,
+                "Exit after this many seconds without word from the scheduler")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  w->footer(
+      "The worker runs functions registered with WEFT_REMOTE: those of the libraries given\n"
+      "with --load (built without linking weft, see docs/cluster.md).");
+
+  std::string address;
+  double timeout = 5;
+  CLI::App* st = app.add_subcommand("status", "Print the workers, tasks and clients of a cluster");
+  st->add_option("address", address, "The scheduler, e.g. tcp://10.0.0.1:8786")
+      ->required()
+      ->check(kAddress)
+      ->type_name("ADDR");
+  st->add_option("--timeout", timeout, "Seconds to wait for the scheduler's answer")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+
+  CLI::App* sd = app.add_subcommand("shutdown", "Stop a scheduler and all of its workers");
+  sd->add_option("address", address, "The scheduler, e.g. tcp://10.0.0.1:8786")
+      ->required()
+      ->check(kAddress)
+      ->type_name("ADDR");
+  sd->add_option("--timeout", timeout, "Seconds to wait for the scheduler")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help is a success; any usage error exits with 2
+  }
+
+  const char* command = app.get_subcommands().front()->get_name().c_str();
+  int code = 1;
+  try {
+    if (*s) code = weft::cli::run_scheduler(sched);
+    if (*w) code = weft::cli::run_worker(work);
+    if (*st) code = weft::cli::run_status(address, timeout);
+    if (*sd) code = weft::cli::run_shutdown(address, timeout);
+  } catch (const std::exception& e) {
+    // Errors from weft's own parts already say where they come from ("weft worker: ...").
+    const std::string what = e.what();
+    if (what.rfind("weft", 0) == 0) {
+      std::fprintf(stderr, "%s\n", what.c_str());
+    } else {
+      std::fprintf(stderr, "weft %s: %s\n", command, what.c_str());
+    }
+  }
+  // Sockets are closed by now; closing the context sends what they still hold (up to their
+  // linger time), e.g. the scheduler's goodbye to its workers.
+  weft::net::context().close();
+  std::fflush(stdout);
+  return code;
+}
