@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -56,6 +57,10 @@ std::shared_ptr<RemoteActor> find_remote_actor(Cluster& cluster, const std::stri
 void call_remote_actor(RemoteActor& actor, TaskState& result, const ActorMethod& method,
                        std::vector<serde::Message> args);
 void kill_remote_actor(RemoteActor& actor);
+// The actor's id and address, waiting for its construction if needed; and a handle to it
+// from those (null for id 0), for handles that travel as task arguments.
+std::pair<std::uint64_t, std::string> remote_actor_address(RemoteActor& actor);
+std::shared_ptr<RemoteActor> attach_remote_actor(std::uint64_t id, const std::string& address);
 [[noreturn]] void throw_unregistered_method(const char* type);
 }  // namespace detail
 
@@ -90,6 +95,26 @@ class Actor {
   }
 
   bool valid() const noexcept { return local_ || remote_; }
+
+  // An invalid handle (valid() is false), for decoding into.
+  Actor() = default;
+
+  // Handles to cluster actors travel as task arguments (id and address): calls made with
+  // them inside a task go straight to the actor too, in order per task. Encoding a handle
+  // waits until the actor is constructed. In-process actors do not travel (they encode as
+  // an invalid handle).
+  template <class Archive>
+  void serialize(Archive& archive) {
+    std::uint64_t id = 0;
+    std::string address;
+    if constexpr (std::is_same_v<Archive, serde::Writer>) {
+      if (remote_) std::tie(id, address) = detail::remote_actor_address(*remote_);
+    }
+    archive(id, address);
+    if constexpr (std::is_same_v<Archive, serde::Reader>) {
+      remote_ = detail::attach_remote_actor(id, address);
+    }
+  }
 
   // For weft's own use.
   Actor(std::shared_ptr<detail::LocalActor<T>> local, std::shared_ptr<detail::RemoteActor> remote)

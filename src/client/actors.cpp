@@ -17,9 +17,29 @@ namespace weft::detail {
 struct RemoteActor {
   Cluster* cluster = nullptr;
   std::uint64_t id = 0;
-  // The factory task's result (the address): held so that the scheduler keeps it.
+  // The factory task's result (the address): held so that the scheduler keeps it. Handles
+  // found by name or received from elsewhere know the address instead.
   StatePtr<TaskState> creation;
+  std::string address;
 };
+
+std::pair<std::uint64_t, std::string> remote_actor_address(RemoteActor& actor) {
+  if (actor.address.empty() && actor.creation) {
+    await(*actor.creation);  // the factory has run: its result is the address
+    actor.address = static_cast<ValueState<std::string>*>(actor.creation.get())->value();
+  }
+  return {actor.id, actor.address};
+}
+
+std::shared_ptr<RemoteActor> attach_remote_actor(std::uint64_t id, const std::string& address) {
+  if (id == 0) return nullptr;
+  auto actor = std::make_shared<RemoteActor>();
+  actor->cluster = actor_cluster();
+  actor->id = id;
+  actor->address = address;
+  actor->cluster->actor_attached(id, address);
+  return actor;
+}
 
 std::shared_ptr<RemoteActor> create_remote_actor(Cluster& cluster, const RemoteFunction& factory,
                                                  const ActorOptions& options,
@@ -48,6 +68,7 @@ std::shared_ptr<RemoteActor> find_remote_actor(Cluster& cluster, const std::stri
   auto actor = std::make_shared<RemoteActor>();
   actor->cluster = &cluster;
   actor->id = found.actor;
+  actor->address = found.address;
   return actor;
 }
 
@@ -70,6 +91,10 @@ void Cluster::actor_created(std::uint64_t actor, std::string name) {
   post([&](Outbox& box) { box.new_actors.emplace_back(actor, std::move(name)); });
 }
 
+void Cluster::actor_attached(std::uint64_t actor, const std::string& address) {
+  post([&](Outbox& box) { box.attached_actors.emplace_back(actor, address); });
+}
+
 void Cluster::actor_call(std::uint64_t actor, TaskState& result, const ActorMethod& method,
                          std::vector<serde::Message> args) {
   net::ActorCall call;
@@ -81,7 +106,7 @@ void Cluster::actor_call(std::uint64_t actor, TaskState& result, const ActorMeth
   for (serde::Message& m : args) {
     call.args.push_back(net::Arg{0, std::move(m.body), std::move(m.frames)});
   }
-  result.remote_object()->set_cluster_id(call.call);
+  result.remote_object()->set_cluster_id(call.call, this);
   result.remote_object()->set_registered_late();
   result.retain();  // the entry's
   const std::uint64_t id = call.call;
@@ -113,6 +138,7 @@ net::NamedActor Cluster::lookup_actor(const std::string& name) {
 
 void Cluster::flush_actors(Outbox& box) {
   for (auto& [actor, name] : box.new_actors) actor_routes_[actor].name = std::move(name);
+  for (auto& [actor, address] : box.attached_actors) route_to(actor, address);
   for (auto& [actor, call] : box.actor_calls)
     send_actor_call(actor_routes_[actor], std::move(call));
   for (Lookup* l : box.lookups) {
@@ -146,16 +172,8 @@ void Cluster::on_actor_located(std::uint64_t actor, const serde::Message& value)
   } catch (const Error&) {
     return;
   }
-  for (const auto& [id, peer] : peers_) {
-    if (peer.info.data_address == address) {
-      route.worker = id;
-      route.known = true;
-    }
-  }
+  route_to(actor, address);
   if (!route.known) return;
-  std::vector<net::ActorCall> waiting = std::move(route.waiting);
-  route.waiting.clear();
-  for (net::ActorCall& c : waiting) send_actor_call(route, std::move(c));
   if (!route.name.empty()) {
     net::send(scheduler_, "", net::Kind::kNameActor, net::NamedActor{route.name, actor, address});
   }
@@ -196,16 +214,22 @@ void Cluster::on_actor_reply(std::uint32_t worker, const net::ActorReply& reply)
   state->release();
 }
 
-void Cluster::on_actor_found(const net::NamedActor& found) {
-  if (found.actor != 0) {
-    ActorRoute& route = actor_routes_[found.actor];
-    for (const auto& [id, peer] : peers_) {
-      if (peer.info.data_address == found.address) {
-        route.worker = id;
-        route.known = true;
-      }
+void Cluster::route_to(std::uint64_t actor, const std::string& address) {
+  ActorRoute& route = actor_routes_[actor];
+  if (route.known) return;
+  for (const auto& [id, peer] : peers_) {
+    if (peer.info.data_address == address) {
+      route.worker = id;
+      route.known = true;
     }
   }
+  std::vector<net::ActorCall> waiting = std::move(route.waiting);
+  route.waiting.clear();
+  for (net::ActorCall& c : waiting) send_actor_call(route, std::move(c));
+}
+
+void Cluster::on_actor_found(const net::NamedActor& found) {
+  if (found.actor != 0) route_to(found.actor, found.address);
   auto it = lookups_.find(found.name);
   if (it == lookups_.end()) return;
   std::lock_guard<std::mutex> lock(mu_);

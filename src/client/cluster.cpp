@@ -78,9 +78,12 @@ Cluster::Cluster(const Options& options)
     ::close(wake_fd_);
     throw Error("weft: " + why);
   }
+  lock.unlock();
+  cluster_alive(this, true);
 }
 
 Cluster::~Cluster() {
+  cluster_alive(this, false);
   stop_.store(true);
   ::eventfd_write(wake_fd_, 1);
   io_.join();
@@ -127,7 +130,7 @@ void Cluster::submit(TaskState& state, const RemoteFunction& fn, const TaskOptio
     }
     spec.call.args.push_back(std::move(arg));
   }
-  state.remote_object()->set_cluster_id(id);
+  state.remote_object()->set_cluster_id(id, this);
   state.retain();  // the entry's reference
   try {
     post([&](Outbox& box) {
@@ -135,7 +138,7 @@ void Cluster::submit(TaskState& state, const RemoteFunction& fn, const TaskOptio
       box.submits.push_back(std::move(spec));
     });
   } catch (...) {
-    state.remote_object()->set_cluster_id(0);
+    state.remote_object()->set_cluster_id(0, nullptr);
     state.release();
     throw;
   }
@@ -171,7 +174,7 @@ void Cluster::put(TaskState& state, serde::Message value) {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [&] { return p.done; });
   if (!p.error.empty()) throw Error("weft::put: " + p.error);
-  state.remote_object()->set_cluster_id(p.id);
+  state.remote_object()->set_cluster_id(p.id, this);
 }
 
 void Cluster::release(std::uint64_t id) noexcept {

@@ -38,6 +38,14 @@
 
 namespace weft::detail {
 
+class Cluster;
+// Registers (or forgets) a client as alive, for the releases of Refs that outlive it.
+void cluster_alive(Cluster* cluster, bool alive);
+// Where a worker process's own client connects (set by the worker).
+void set_worker_scheduler(const std::string& address);
+// The client for actor calls: the runtime's, or in a worker process one of its own.
+Cluster* actor_cluster();
+
 class Cluster final : public Backend {
  public:
   struct Options {
@@ -74,6 +82,8 @@ class Cluster final : public Backend {
 
   // Actors (actors.cpp). `actor` is the id of the task that constructs it.
   void actor_created(std::uint64_t actor, std::string name);
+  // A handle received from elsewhere (a task argument): calls go to `address`.
+  void actor_attached(std::uint64_t actor, const std::string& address);
   void actor_call(std::uint64_t actor, TaskState& result, const ActorMethod& method,
                   std::vector<serde::Message> args);
   void actor_kill(std::uint64_t actor);
@@ -120,7 +130,8 @@ class Cluster final : public Backend {
   };
   struct Outbox {
     std::vector<std::pair<std::uint64_t, std::string>> new_actors;
-    std::vector<std::pair<std::uint64_t, net::ActorCall>> actor_calls;  // and kills
+    std::vector<std::pair<std::uint64_t, std::string>> attached_actors;  // (id, address)
+    std::vector<std::pair<std::uint64_t, net::ActorCall>> actor_calls;   // and kills
     std::vector<Lookup*> lookups;
     std::vector<net::TaskSpec> submits;
     std::vector<std::pair<std::uint64_t, TaskState*>> entries;
@@ -129,11 +140,6 @@ class Cluster final : public Backend {
     std::vector<std::uint64_t> wants;
     std::vector<Put*> puts;
     bool shutdown_cluster = false;
-    bool empty() const {
-      return submits.empty() && releases.empty() && cancels.empty() && wants.empty() &&
-             puts.empty() && !shutdown_cluster && new_actors.empty() && actor_calls.empty() &&
-             lookups.empty();
-    }
   };
 
   std::uint64_t next_id() noexcept;
@@ -153,6 +159,7 @@ class Cluster final : public Backend {
   void on_actor_failed(std::uint64_t actor, const std::exception_ptr& error);
   void on_actor_reply(std::uint32_t worker, const net::ActorReply& reply);
   void on_actor_found(const net::NamedActor& found);
+  void route_to(std::uint64_t actor, const std::string& address);
   void send_actor_call(ActorRoute& route, net::ActorCall call);
   void flush_fetches();
   void fail_entry(std::uint64_t id, std::exception_ptr error);

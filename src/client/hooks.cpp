@@ -1,12 +1,83 @@
-// The non-template entry points that remote() and put() call on a cluster runtime
-// (declared in include/weft/detail/remote_submit.hpp).
+// The non-template entry points that remote(), put() and Ref call on a cluster runtime
+// (declared in include/weft/detail/remote_submit.hpp), and the cluster clients alive in
+// this process.
+#include <memory>
+#include <mutex>
+#include <unordered_set>
+
 #include "client/cluster.hpp"
 #include "weft/error.hpp"
 
 namespace weft::detail {
+namespace {
 
-void release_remote(std::uint64_t id) noexcept {
-  if (Cluster* c = active_cluster()) c->release(id);
+// Clients alive now. A Ref may outlive the runtime that made it (a global, a Ref dropped
+// after shutdown), so its release checks that its client still exists, under this lock,
+// which the client's destructor also takes.
+struct Live {
+  std::mutex mu;
+  std::unordered_set<Cluster*> clusters;
+};
+Live& live() {
+  static Live l;
+  return l;
+}
+
+template <class F>
+void with_cluster(Cluster* c, F&& f) noexcept {
+  if (c == nullptr) return;
+  Live& l = live();
+  std::lock_guard<std::mutex> lock(l.mu);
+  if (l.clusters.count(c) > 0) f(*c);
+}
+
+// A worker process's own client, made on first use: for calls to actors from inside
+// tasks (the tasks themselves, and remote() inside them, stay on the worker's threads).
+struct WorkerClient {
+  std::mutex mu;
+  std::string scheduler;
+  std::unique_ptr<Cluster> cluster;
+};
+WorkerClient& worker_client() {
+  static WorkerClient w;
+  return w;
+}
+
+}  // namespace
+
+void cluster_alive(Cluster* c, bool alive) {
+  Live& l = live();
+  std::lock_guard<std::mutex> lock(l.mu);
+  if (alive) {
+    l.clusters.insert(c);
+  } else {
+    l.clusters.erase(c);
+  }
+}
+
+void set_worker_scheduler(const std::string& address) {
+  WorkerClient& w = worker_client();
+  std::lock_guard<std::mutex> lock(w.mu);
+  w.scheduler = address;
+}
+
+Cluster* actor_cluster() {
+  if (Cluster* c = active_cluster()) return c;
+  WorkerClient& w = worker_client();
+  std::lock_guard<std::mutex> lock(w.mu);
+  if (w.scheduler.empty()) {
+    throw ConfigError("weft: an actor handle was used outside a cluster runtime");
+  }
+  if (!w.cluster) {
+    Cluster::Options o;
+    o.address = w.scheduler;
+    w.cluster = std::make_unique<Cluster>(o);
+  }
+  return w.cluster.get();
+}
+
+void release_remote(RemoteObject& object) noexcept {
+  with_cluster(object.cluster(), [&](Cluster& c) { c.release(object.cluster_id()); });
 }
 
 void want_remote(std::uint64_t id) noexcept {
@@ -15,11 +86,11 @@ void want_remote(std::uint64_t id) noexcept {
 
 void want_remote(RemoteObject& object) noexcept {
   if (!object.mark_wanted()) return;  // the cluster fetches it when it is done
-  if (Cluster* c = active_cluster()) c->want(object.cluster_id());
+  with_cluster(object.cluster(), [&](Cluster& c) { c.want(object.cluster_id()); });
 }
 
-void cancel_remote(std::uint64_t id) noexcept {
-  if (Cluster* c = active_cluster()) c->cancel(id);
+void cancel_remote(RemoteObject& object) noexcept {
+  with_cluster(object.cluster(), [&](Cluster& c) { c.cancel(object.cluster_id()); });
 }
 
 void submit_call(Cluster& cluster, TaskState& state, const RemoteFunction& fn,

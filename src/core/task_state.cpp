@@ -48,7 +48,7 @@ bool cancel(TaskState& s) {
   if (!s.try_claim()) return false;
   s.complete_cancelled(std::make_exception_ptr(CancelledError(s.name())));
   if (RemoteObject* r = s.remote_object(); r != nullptr && r->cluster_id() != 0) {
-    cancel_remote(r->cluster_id());
+    cancel_remote(*r);
   }
   return true;
 }

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "client/cluster.hpp"
 #include "net/wire.hpp"
 #include "store/shared_memory.hpp"
 #include "weft/detail/actor_registry.hpp"
@@ -121,6 +122,7 @@ Worker::Worker(const Options& o)
   data_.bind("tcp://" + options_.host + ":*");
   data_address_ = net::bound_address(data_);
   set_actor_address(data_address_);
+  detail::set_worker_scheduler(options_.scheduler);
   scheduler_.connect(options_.scheduler);
   label_ = options_.name.empty() ? "worker-" + std::to_string(getpid()) + "@" + net::host_name()
                                  : options_.name;

@@ -30,6 +30,13 @@ WEFT_ACTOR(Counter, add, get, pid, fail, reset);
 int twice(int x) { return 2 * x; }
 WEFT_REMOTE(twice);
 
+// A task that uses an actor handle it was given.
+int add_from_task(weft::Actor<Counter> c, int n) {
+  weft::get(c.call(&Counter::add, n));
+  return weft::get(c.call(&Counter::add, n));
+}
+WEFT_REMOTE(add_from_task);
+
 class ActorTest : public weft::testing::PerRuntime {};
 
 TEST_P(ActorTest, CallsRunInOrderAndStatePersists) {
@@ -83,6 +90,15 @@ TEST_P(ActorTest, ResultsOfCallsAreRefsTasksCanUse) {
   auto c = weft::actor<Counter>(20);
   weft::Ref<int> n = c.call(&Counter::add, 1);
   EXPECT_EQ(weft::get(weft::remote(twice, n)), 42);
+}
+
+TEST_P(ActorTest, HandlesCanBePassedToTasks) {
+  auto c = weft::actor<Counter>(1);
+  std::vector<weft::Ref<int>> refs;
+  for (int i = 0; i < 4; ++i) refs.push_back(weft::remote(add_from_task, c, 10));
+  for (int r : weft::get(refs)) EXPECT_GT(r, 1);
+  // Eight calls of +10 in all, however the tasks interleaved.
+  EXPECT_EQ(weft::get(c.call(&Counter::get)), 81);
 }
 
 INSTANTIATE_TEST_SUITE_P(Runtimes, ActorTest,

@@ -28,7 +28,13 @@ Cluster* active_cluster() noexcept;
 class RemoteObject {
  public:
   std::uint64_t cluster_id() const noexcept { return id_; }
-  void set_cluster_id(std::uint64_t id) noexcept { id_ = id; }
+  // The cluster client that made it (the program's, or a worker's for actor calls made
+  // inside tasks), which its release goes to.
+  Cluster* cluster() const noexcept { return cluster_; }
+  void set_cluster_id(std::uint64_t id, Cluster* cluster) noexcept {
+    id_ = id;
+    cluster_ = cluster;
+  }
   // The scheduler learns of the object only when its value arrives here (actor calls'
   // results), so a task that depends on it must be submitted after that.
   bool registered_late() const noexcept { return late_; }
@@ -55,19 +61,20 @@ class RemoteObject {
 
  private:
   std::uint64_t id_ = 0;
+  Cluster* cluster_ = nullptr;
   bool late_ = false;
   std::atomic<bool> wanted_{false};
   std::atomic<bool> located_{false};
 };
 
-// Tells the cluster that no Ref to object `id` is left in this process.
-void release_remote(std::uint64_t id) noexcept;
+// Tells the object's cluster that no Ref to it is left in this process.
+void release_remote(RemoteObject& object) noexcept;
 // Asks the cluster to fetch the object once it is done, however large (see Cluster).
 void want_remote(RemoteObject& object) noexcept;
 // As above, by id, waking the cluster's I/O thread in any case.
 void want_remote(std::uint64_t id) noexcept;
-// Asks the cluster to cancel the task that makes object `id` (after Ref::cancel).
-void cancel_remote(std::uint64_t id) noexcept;
+// Asks the object's cluster to cancel the task that makes it (after Ref::cancel).
+void cancel_remote(RemoteObject& object) noexcept;
 
 template <class T>
 class RemoteValue final : public ValueState<T>, public RemoteObject {
@@ -75,7 +82,7 @@ class RemoteValue final : public ValueState<T>, public RemoteObject {
   // `function`: the registered name, the task's default name (null for put()).
   explicit RemoteValue(const char* function) noexcept : function_(function) {}
   ~RemoteValue() override {
-    if (cluster_id() != 0) release_remote(cluster_id());
+    if (cluster_id() != 0) release_remote(*this);
   }
 
   RemoteObject* remote_object() noexcept override { return this; }
