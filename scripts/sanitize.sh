@@ -9,7 +9,7 @@ kinds=("$@")
 for kind in "${kinds[@]}"; do
   case $kind in
     asan) flags="address,undefined"; env=(ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1) ;;
-    tsan) flags="thread"; env=(TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1) ;;
+    tsan) flags="thread"; env=(TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/scripts/tsan.supp) ;;
     *) echo "unknown sanitizer kind: $kind (expected asan or tsan)" >&2; exit 2 ;;
   esac
   dir=build-$kind

@@ -109,7 +109,7 @@ grep -Eq 'worker-b +tcp://10\.77\.0\.2:' "$work/status.out" || fail "worker B's 
 
 rx_bytes() { in_b cat "/sys/class/net/$veth_b/statistics/rx_bytes"; }
 rx_before=$(rx_bytes)
-WEFT_NODE_ID=$node_b timeout 60 ip netns exec "$ns_b" "$client" --weft-runtime="connect:$addr" \
+WEFT_NODE_ID=$node_b timeout 300 ip netns exec "$ns_b" "$client" --weft-runtime="connect:$addr" \
   >"$work/client.out" 2>"$work/client.log" ||
   fail "the client failed ($?): $(cat "$work/client.out")"
 cat "$work/client.out"
