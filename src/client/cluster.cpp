@@ -155,7 +155,7 @@ void Cluster::put(TaskState& state, serde::Message value) {
   }
   Put p;
   p.id = next_id();
-  if (store::frame_bytes(value) >= store::kSharedThreshold) {
+  if (store::enabled() && store::frame_bytes(value) >= store::kSharedThreshold) {
     // Copied once into shared memory here, on the caller's thread; a worker on this node
     // then maps it instead of receiving the bytes.
     char tag[32];

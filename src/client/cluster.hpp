@@ -30,6 +30,7 @@
 #include <zmq.hpp>
 
 #include "exec/thread_pool.hpp"
+#include "net/chunks.hpp"
 #include "net/protocol.hpp"
 #include "store/shared_memory.hpp"
 #include "weft/detail/actor_registry.hpp"
@@ -194,6 +195,7 @@ class Cluster final : public Backend {
   std::unordered_map<std::uint64_t, Put*> puts_in_flight_;
   std::unordered_map<std::uint32_t, std::vector<std::uint64_t>> fetch_batches_;
   std::unordered_map<std::uint64_t, ActorRoute> actor_routes_;
+  net::Assembler assembler_;  // results arriving in chunks
   std::unordered_map<std::string, std::vector<Lookup*>> lookups_;
 
   std::unique_ptr<exec::ThreadPool> local_;

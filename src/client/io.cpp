@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "client/cluster.hpp"
+#include "net/chunks.hpp"
 #include "net/wire.hpp"
 #include "weft/error.hpp"
 
@@ -185,6 +186,13 @@ void Cluster::on_data_message(std::uint32_t worker, std::vector<Buffer>& parts) 
       case net::Kind::kObjects:
         on_objects(worker, net::payload<net::Objects>(parts));
         break;
+      case net::Kind::kObjectChunk:
+        if (auto whole = assembler_.add(net::payload<net::ObjectChunk>(parts))) {
+          net::Objects one;
+          one.objects.push_back(std::move(*whole));
+          on_objects(worker, one);
+        }
+        break;
       case net::Kind::kActorReply:
         on_actor_reply(worker, net::payload<net::ActorReply>(parts));
         break;
@@ -279,6 +287,10 @@ void Cluster::on_objects(std::uint32_t worker, const net::Objects& o) {
   for (const net::Object& obj : o.objects) {
     auto it = entries_.find(obj.id);
     if (it == entries_.end()) continue;
+    if (!obj.chunked.empty()) {
+      assembler_.start(obj);  // delivered whole when its last chunk arrives
+      continue;
+    }
     if (!obj.found) {
       fail_entry(obj.id,
                  std::make_exception_ptr(Error(

@@ -55,13 +55,14 @@ enum class Kind : std::uint16_t {
   kShutdown,      // Empty
   kActorFound,    // NamedActor (actor == 0: no such name)
   // Data plane, to a worker's ROUTER and back.
-  kFetch = 64,  // Fetch
-  kObjects,     // Objects
-  kPutObject,   // PutObject
-  kPutAck,      // Ids
-  kActorCall,   // ActorCall
-  kActorReply,  // ActorReply
-  kActorKill,   // Ids: actors to destroy
+  kFetch = 64,   // Fetch
+  kObjects,      // Objects
+  kPutObject,    // PutObject
+  kPutAck,       // Ids
+  kActorCall,    // ActorCall
+  kActorReply,   // ActorReply
+  kActorKill,    // Ids: actors to destroy
+  kObjectChunk,  // ObjectChunk
 };
 const char* to_string(Kind kind);
 
@@ -268,7 +269,17 @@ struct Object {
   std::vector<Buffer> frames;
   std::string shm;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> layout;
-  WEFT_SERIALIZE(id, found, body, frames, shm, layout);
+  // Non-empty: the frames' sizes; their bytes follow as ObjectChunks (net/chunks.hpp).
+  std::vector<std::uint64_t> chunked;
+  WEFT_SERIALIZE(id, found, body, frames, shm, layout, chunked);
+};
+
+struct ObjectChunk {
+  std::uint64_t id = 0;
+  std::uint32_t frame = 0;
+  std::uint64_t offset = 0;
+  Buffer data;
+  WEFT_SERIALIZE(id, frame, offset, data);
 };
 struct Objects {
   std::vector<Object> objects;

@@ -18,7 +18,7 @@ bool known(std::uint16_t kind) {
          (kind >= static_cast<std::uint16_t>(Kind::kWelcome) &&
           kind <= static_cast<std::uint16_t>(Kind::kActorFound)) ||
          (kind >= static_cast<std::uint16_t>(Kind::kFetch) &&
-          kind <= static_cast<std::uint16_t>(Kind::kActorKill));
+          kind <= static_cast<std::uint16_t>(Kind::kObjectChunk));
 }
 
 std::uint16_t read_u16(const std::byte* p) {
@@ -68,6 +68,8 @@ const char* to_string(Kind kind) {
       return "ActorReply";
     case Kind::kActorKill:
       return "ActorKill";
+    case Kind::kObjectChunk:
+      return "ObjectChunk";
     case Kind::kWelcome:
       return "Welcome";
     case Kind::kWorkers:

@@ -39,6 +39,14 @@ std::string prefix_of(int pid) { return "weft-" + std::to_string(pid) + "-"; }
 
 }  // namespace
 
+bool enabled() {
+  static const bool on = [] {
+    const char* e = std::getenv("WEFT_SHARED_MEMORY");
+    return e == nullptr || std::strcmp(e, "0") != 0;
+  }();
+  return on;
+}
+
 const std::string& node_id() {
   static const std::string id = [] {
     if (const char* e = std::getenv("WEFT_NODE_ID"); e != nullptr && *e != '\0') {

@@ -26,6 +26,10 @@ using Layout = std::vector<std::pair<std::uint64_t, std::uint64_t>>;
 // Frames of at least this many bytes in total go to shared memory.
 inline constexpr std::uint64_t kSharedThreshold = 1 << 20;
 
+// False when WEFT_SHARED_MEMORY=0: large objects then travel over the sockets even on one
+// node (for a small /dev/shm, as in some containers).
+bool enabled();
+
 // Identifies the node (machine) for deciding whether shared memory reaches a peer:
 // WEFT_NODE_ID if set (tests give network namespaces distinct ones), else the host name
 // and the kernel's boot id.

@@ -16,7 +16,7 @@ namespace {
 // hold up the worker's I/O thread; peers and clients on this node then map them. Without
 // shared memory (full, or unavailable) the result stays in this process.
 void share(Completion& c, const std::string& worker) noexcept {
-  if (store::frame_bytes(c.value) < store::kSharedThreshold) return;
+  if (!store::enabled() || store::frame_bytes(c.value) < store::kSharedThreshold) return;
   char tag[24];
   std::snprintf(tag, sizeof tag, "%016llx", static_cast<unsigned long long>(c.id));
   try {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "client/cluster.hpp"
+#include "net/chunks.hpp"
 #include "net/wire.hpp"
 #include "store/shared_memory.hpp"
 #include "weft/detail/actor_registry.hpp"
@@ -98,6 +99,7 @@ class Worker {
   std::unordered_map<std::uint32_t, Peer> peers_;
   std::unordered_map<std::uint64_t, std::shared_ptr<ActorMailbox>> actors_;
   CompletionQueue completions_;
+  net::Assembler assembler_;  // objects arriving in chunks from peers
 
   // Outgoing batches, sent at the end of each loop turn.
   net::Finished finished_;
@@ -375,7 +377,7 @@ void Worker::on_data(const std::string& from, std::vector<Buffer>& parts) {
           o.frames = s.message.frames;
         }
       }
-      net::send(data_, from, net::Kind::kObjects, reply);
+      net::send_objects(data_, from, std::move(reply));
     } else if (kind == net::Kind::kPutObject) {
       auto put = net::payload<net::PutObject>(parts);
       objects_[put.id] = receive_object(std::move(put.body), std::move(put.frames),
@@ -406,8 +408,17 @@ void Worker::on_data(const std::string& from, std::vector<Buffer>& parts) {
 
 void Worker::on_peer(std::uint32_t peer, std::vector<Buffer>& parts) {
   try {
-    if (net::kind_of(parts) != net::Kind::kObjects) {
-      throw net::ProtocolError(std::string("unexpected ") + net::to_string(net::kind_of(parts)));
+    const net::Kind kind = net::kind_of(parts);
+    if (kind == net::Kind::kObjectChunk) {
+      if (auto whole = assembler_.add(net::payload<net::ObjectChunk>(parts))) {
+        net::Objects one;
+        one.objects.push_back(std::move(*whole));
+        on_objects(peer, one);
+      }
+      return;
+    }
+    if (kind != net::Kind::kObjects) {
+      throw net::ProtocolError(std::string("unexpected ") + net::to_string(kind));
     }
     auto objects = net::payload<net::Objects>(parts);
     on_objects(peer, objects);
@@ -420,6 +431,10 @@ void Worker::on_peer(std::uint32_t peer, std::vector<Buffer>& parts) {
 void Worker::on_objects(std::uint32_t, net::Objects& objects) {
   for (net::Object& o : objects.objects) {
     if (fetching_.count(o.id) == 0) continue;  // already here, or no longer needed
+    if (!o.chunked.empty()) {
+      assembler_.start(std::move(o));  // on_peer calls back with it whole
+      continue;
+    }
     if (!o.found) {
       ask_next_holder(o.id);
       continue;
