@@ -6,15 +6,56 @@
 //            A * B            C * D
 //                 \          /
 //                  AB  +  CD
+//
+//   ./matrix_tree                                  # threads
+//   ./matrix_tree --weft-runtime=processes:2       # two worker processes
+//
+// On processes, each matrix moves between tasks as its shape plus one out-of-band frame
+// that points at the matrix's own storage (the Codec below), never copied into a message.
 #include <Eigen/Dense>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
+#include <limits>
 #include <random>
+#include <string>
 
 #include <weft/weft.hpp>
 
 using Matrix = Eigen::MatrixXd;
+
+// Makes Eigen::MatrixXd serializable: [rows, cols, data], the data as a raw float64 array
+// (out of band from serde::kOutOfBandThreshold bytes). Decoding copies the frame into the
+// matrix once: a MatrixXd owns its storage.
+template <>
+struct weft::serde::Codec<Matrix> {
+  static void write(Writer& w, const Matrix& m) {
+    w.write_array_header(3);
+    w.write_int(m.rows());
+    w.write_int(m.cols());
+    w.write_array(layout_of<double>, m.data(), static_cast<std::size_t>(m.size()) * sizeof(double));
+  }
+  static void read(Reader& r, Matrix& m) {
+    r.read_array_header(3, "Eigen::MatrixXd");
+    constexpr std::int64_t kMax = std::numeric_limits<Eigen::Index>::max();
+    const std::int64_t rows = r.read_int(0, kMax, "Eigen::MatrixXd rows");
+    const std::int64_t cols = r.read_int(0, kMax, "Eigen::MatrixXd cols");
+    const Reader::ArrayBytes a = r.read_array(layout_of<double>, "Eigen::MatrixXd");
+    const std::size_t n = a.bytes.size() / sizeof(double);
+    if (cols != 0 && (static_cast<std::size_t>(rows) > n / static_cast<std::size_t>(cols) ||
+                      static_cast<std::size_t>(rows * cols) != n)) {
+      r.fail("a " + std::to_string(rows) + "x" + std::to_string(cols) + " matrix with " +
+             std::to_string(n) + " elements");
+    }
+    if (cols == 0 && n != 0)
+      r.fail("a matrix with no columns and " + std::to_string(n) + " elements");
+    m.resize(rows, cols);
+    if (n != 0) std::memcpy(m.data(), a.bytes.data(), a.bytes.size());
+  }
+  static void signature(std::string& out) { out += "eigen_matrix<f64>"; }
+};
 
 Matrix random_normal(int n, unsigned seed) {
   std::mt19937_64 rng(seed);

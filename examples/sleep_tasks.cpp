@@ -3,6 +3,7 @@
 //
 //   ./sleep_tasks                 # threads:16
 //   ./sleep_tasks inline          # one at a time, in this thread, for comparison
+//   ./sleep_tasks processes:2     # two worker processes: about half the total
 #include <chrono>
 #include <cstdio>
 #include <thread>

@@ -14,6 +14,12 @@
 // arguments (Dask's tokenize), so the same expression built twice is recognised as one.
 // compute() runs each remaining node as a task on the current runtime; a node starts when
 // its inputs are ready, and no thread blocks waiting for one.
+//
+// On a cluster runtime (processes, connect) each node is a task on the workers, as if it
+// were a remote() call: its function must be a free function registered with WEFT_REMOTE
+// whose arguments and result are serializable, and a node's inputs move from worker to
+// worker; only the outputs come back. A node that cannot travel (a lambda, an unregistered
+// function, a type without a codec) makes compute() throw ConfigError before anything runs.
 #pragma once
 
 #include <array>
@@ -36,7 +42,8 @@ namespace weft {
 struct ComputeOptions {
   // Cull the nodes the outputs do not need and fuse linear chains before running (see
   // Graph::cull and Graph::fuse). Switch it off to run the graph exactly as built, one task
-  // per node, e.g. to compare results or timings.
+  // per node, e.g. to compare results or timings. On a cluster runtime fused chains still
+  // run one task per node (each node's function runs by its registered name).
   bool optimize = true;
 };
 
@@ -82,7 +89,9 @@ class Delayed {
 
   // Runs the graph behind this node on the current runtime and returns the value. Every run
   // computes afresh (values are not cached between calls). Throws TaskError naming the
-  // first node whose function threw, as weft::get does for remote() tasks.
+  // first node whose function threw, as weft::get does for remote() tasks. On a cluster
+  // runtime, throws ConfigError naming the first node that cannot run on the workers (see
+  // the top of this file), before any node runs.
   T compute(const ComputeOptions& options = {}) const;
 
   // Writes the graph behind this node as Graphviz DOT (Graph::of(*this).write_dot(path)).
@@ -109,6 +118,9 @@ class DelayedFunction {
   // as const U&; a std::vector<Delayed<U>> reaches f as a std::vector<U>; anything else is
   // copied (or moved) into the node and reaches f as const A&. f is called as const, and
   // may be called more than once (each compute() runs the graph again) and on any thread.
+  // On a cluster runtime a plain argument is converted to f's parameter type and encoded,
+  // and a dependency must yield f's parameter type exactly (else compute() throws
+  // ConfigError), since values cross processes in their own type's encoding.
   template <class... Args>
   requires std::is_invocable_v<const F&, detail::arg_view_t<Args>...>
   auto operator()(Args&&... args) const {
@@ -203,7 +215,8 @@ class Graph {
 
   // Runs every node of this graph on the current runtime and returns the values of
   // `outputs`, which must be in the graph (else throws ConfigError). Throws TaskError like
-  // Delayed::compute, checking the outputs first, in order, then the other nodes.
+  // Delayed::compute, checking the outputs first, in order, then the other nodes, and
+  // ConfigError like it on a cluster runtime.
   template <class... T>
   std::tuple<detail::output_t<T>...> compute(const Delayed<T>&... outputs) const {
     std::vector<detail::Value> values = run({outputs.key()...});

@@ -1,14 +1,18 @@
 // Running a graph: each graph task becomes a runtime task that starts when its inputs are
-// ready, through the same TaskState protocol as remote().
+// ready, through the same TaskState protocol as remote(). On a cluster runtime each node is
+// a cluster task instead (see execute_on_cluster).
 #include <atomic>
 #include <exception>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "graph/graph_data.hpp"
 #include "weft/detail/backend.hpp"
+#include "weft/detail/remote_submit.hpp"
 #include "weft/detail/task_state.hpp"
+#include "weft/error.hpp"
 
 namespace weft::detail {
 namespace {
@@ -117,10 +121,77 @@ class NodeTask final : public TaskState {
   Value value_;
 };
 
+// The tasks nothing in `g` depends on.
+std::vector<bool> sinks(const GraphData& g) {
+  std::vector<bool> sink(g.tasks.size(), true);
+  for (const GraphTask& t : g.tasks) {
+    for (std::size_t d : t.deps) sink[d] = false;
+  }
+  return sink;
+}
+
+// Every node is its own cluster task, submitted in topological order with its dependencies
+// as cluster objects, so values move from worker to worker and only the outputs come back
+// here. A fused chain is split again: running it as one task would need its intermediate
+// types' code on the worker under a name, and the scheduler already places a dependent next
+// to its input. Every node is checked before any is submitted, so a graph that cannot run
+// starts nothing.
+std::vector<Value> execute_on_cluster(Cluster& cluster, const GraphData& g,
+                                      const std::vector<std::size_t>& outputs) {
+  for (const GraphTask& t : g.tasks) {
+    for (const NodePtr& node : t.chain) {
+      const std::string why = node->fn->remote_obstacle();
+      if (why.empty()) continue;
+      throw ConfigError("weft::compute: node '" + node->name +
+                        "' cannot run on this runtime's workers, which are other processes: it " +
+                        why + ". (The threads and inline runtimes run any callable.)");
+    }
+  }
+  const std::size_t n = g.tasks.size();
+  std::vector<StatePtr<TaskState>> states(n);  // each task's last node
+  std::vector<TaskState*> deps;
+  for (std::size_t i = 0; i < n; ++i) {
+    const GraphTask& t = g.tasks[i];
+    StatePtr<TaskState> previous;
+    for (std::size_t k = 0; k < t.chain.size(); ++k) {
+      const GraphNode& node = *t.chain[k];
+      deps.clear();
+      if (k == 0) {
+        for (std::size_t s : t.arg_sources) deps.push_back(states[t.deps[s]].get());
+      } else {
+        deps.assign(node.deps.size(), previous.get());
+      }
+      previous = StatePtr<TaskState>(node.fn->submit_remote(cluster, deps, node.name));
+    }
+    states[i] = std::move(previous);
+  }
+  // Waited for as on the other runtimes: the outputs, then the sinks, so that no node runs
+  // after compute() returns. Intermediate states are dropped: the scheduler keeps each
+  // object until its dependents are done, then frees it.
+  const std::vector<bool> sink = sinks(g);
+  std::vector<StatePtr<TaskState>> watched;
+  for (std::size_t i : outputs) watched.push_back(states[i]);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (sink[i]) watched.push_back(states[i]);
+  }
+  states.clear();
+  for (const StatePtr<TaskState>& w : watched) w->wait();
+  for (const StatePtr<TaskState>& w : watched) {
+    if (w->status() != Status::kDone) std::rethrow_exception(w->error());
+  }
+  std::vector<Value> values;
+  values.reserve(outputs.size());
+  for (std::size_t k = 0; k < outputs.size(); ++k) {
+    values.push_back(g.tasks[outputs[k]].chain.back()->fn->remote_value(*watched[k]));
+  }
+  return values;
+}
+
 }  // namespace
 
 std::vector<Value> execute(const std::shared_ptr<const GraphData>& g,
                            const std::vector<std::size_t>& outputs) {
+  if (Cluster* cluster = active_cluster()) return execute_on_cluster(*cluster, *g, outputs);
   const std::size_t n = g->tasks.size();
   std::vector<NodeTask*> tasks(n);
   std::vector<bool> has_dependent(n, false);

@@ -8,7 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "weft/detail/task_state.hpp"
+
 namespace weft::detail {
+
+class Cluster;
 
 // A node's result, type-erased so that nodes of any types share one graph and one executor,
 // and typed again at the outputs. Null for a void result. Never modified once published:
@@ -22,6 +26,19 @@ class NodeFn {
   // Runs the function. `deps` holds the values of the node's dependencies, in the order of
   // GraphNode::deps. Throws whatever the function throws.
   virtual Value call(std::span<const Value> deps) const = 0;
+
+  // On a cluster runtime every node is a task of its own on the workers, so the function
+  // must travel by name. Returns why this one cannot (a clause that completes "it ...",
+  // naming the fix), or an empty string when it can.
+  virtual std::string remote_obstacle() const = 0;
+  // Submits the node as a cluster task named `name`. `deps` holds the cluster states of the
+  // dependencies, in the order of GraphNode::deps. Returns the task's state with one
+  // reference, the caller's. REQUIRES: remote_obstacle() is empty.
+  virtual TaskState* submit_remote(Cluster& cluster, std::span<TaskState* const> deps,
+                                   const std::string& name) const = 0;
+  // The value of a state that submit_remote returned, once it is done: aliases the state,
+  // which it keeps alive.
+  virtual Value remote_value(TaskState& state) const = 0;
 };
 
 struct GraphNode;
