@@ -10,3 +10,12 @@ for example in sleep_tasks matrix_tree parallel_sqrt lazy_dot; do
   ./build/examples/$example
   echo
 done
+# The same programs on a local cluster: a scheduler and two worker processes started from
+# the example's own binary.
+for example in matrix_tree parallel_sqrt; do
+  echo "== examples/$example --weft-runtime=processes:2"
+  ./build/examples/$example --weft-runtime=processes:2
+  echo
+done
+echo "== examples/lazy_dot --weft-runtime=processes:2"
+./build/examples/lazy_dot build/lazy_dot.dot --weft-runtime=processes:2
