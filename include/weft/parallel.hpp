@@ -185,19 +185,6 @@ consteval bool batchable() {
   }
 }
 
-// The wire signature describe_remote gives a function of type Fp.
-template <class Fp>
-std::uint64_t function_signature() {
-  using Traits = FunctionTraits<Fp>;
-  return [&]<std::size_t... I>(std::index_sequence<I...>) {
-    const std::uint64_t params[] = {
-        0, serde::type_signature<std::tuple_element_t<I, typename Traits::Params>>()...};
-    return call_signature(std::span<const std::uint64_t>(params).subspan(1),
-                          value_signature<typename Traits::Result>());
-  }
-  (std::make_index_sequence<Traits::kArity>{});
-}
-
 // On a worker: the function registered as `name`, which must have type Fp.
 template <class Fp>
 Fp local_function(const std::string& name) {
@@ -206,7 +193,7 @@ Fp local_function(const std::string& name) {
     throw ConfigError("function '" + name + "' is not registered with WEFT_REMOTE in this " +
                       "worker's program");
   }
-  if (fn->signature != function_signature<Fp>()) {
+  if (fn->signature != signature_of<FunctionTraits<Fp>>()) {
     throw SerdeError("the caller's declaration of '" + name +
                      "' has other argument or result types than this worker's");
   }

@@ -101,15 +101,7 @@ bool register_actor_method(const char* name) {
   m.name = name;
   if constexpr (Traits::kRemotable) {
     m.invoke = &invoke_method<M>;
-    m.signature = [] {
-      return [&]<std::size_t... I>(std::index_sequence<I...>) {
-        const std::uint64_t params[] = {
-            0, serde::type_signature<std::tuple_element_t<I, typename Traits::Params>>()...};
-        return call_signature(std::span<const std::uint64_t>(params).subspan(1),
-                              value_signature<typename Traits::Result>());
-      }
-      (std::make_index_sequence<Traits::kArity>{});
-    }();
+    m.signature = signature_of<Traits>();
   }
   method_names<decltype(M)>().emplace_back(M, name);
   return register_method(m);

@@ -69,6 +69,19 @@ std::uint64_t value_signature() {
   }
 }
 
+// The hash of a callable's parameter and result wire types; Traits is FunctionTraits or
+// MethodTraits (Params, Result, kArity).
+template <class Traits>
+std::uint64_t signature_of() {
+  return [&]<std::size_t... I>(std::index_sequence<I...>) {
+    const std::uint64_t params[] = {
+        0, serde::type_signature<std::tuple_element_t<I, typename Traits::Params>>()...};
+    return call_signature(std::span<const std::uint64_t>(params).subspan(1),
+                          value_signature<typename Traits::Result>());
+  }
+  (std::make_index_sequence<Traits::kArity>{});
+}
+
 template <auto Fn, std::size_t... I>
 serde::Message invoke_registered(std::span<const serde::Message> args, std::index_sequence<I...>) {
   using Traits = FunctionTraits<decltype(Fn)>;
@@ -106,15 +119,7 @@ RemoteFunction describe_remote(const char* name) {
   f.address = reinterpret_cast<const void*>(Fn);
   if constexpr (Traits::kRemotable) {
     f.invoke = &invoke_registered<Fn>;
-    f.signature = [] {
-      return [&]<std::size_t... I>(std::index_sequence<I...>) {
-        const std::uint64_t params[] = {
-            0, serde::type_signature<std::tuple_element_t<I, typename Traits::Params>>()...};
-        return call_signature(std::span<const std::uint64_t>(params).subspan(1),
-                              value_signature<typename Traits::Result>());
-      }
-      (std::make_index_sequence<Traits::kArity>{});
-    }();
+    f.signature = signature_of<Traits>();
   }
   return f;
 }
