@@ -183,7 +183,9 @@ def run_actor(client, opts):
         futures = [counter.add(1) for _ in range(n)]
         totals = [f.result() for f in futures]
         rates.append(time.perf_counter() - start)
-        assert totals[-1] - totals[0] == n - 1, "actor calls in order"
+        # Dask runs an actor's calls on a thread pool, so pipelined calls may complete
+        # out of order; only their count is checked.
+        assert len(set(totals)) == n, "every actor call ran once"
     emit("actor_pipelined", min(rates), n, median_seconds=statistics.median(rates))
     log(f"  actor_pipelined  {n} calls: {n / min(rates):.0f} calls/s")
 
