@@ -226,9 +226,4 @@ void Cluster::wait(TaskState& state) noexcept {
 
 int Cluster::concurrency() const noexcept { return threads_total_.load(); }
 
-std::size_t Cluster::workers() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return worker_count_;
-}
-
 }  // namespace weft::detail

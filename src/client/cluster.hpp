@@ -91,9 +91,6 @@ class Cluster final : public Backend {
   // The actor registered under `name`; actor == 0 when none. Blocks for the scheduler.
   net::NamedActor lookup_actor(const std::string& name);
 
-  std::size_t workers() const;
-  const std::string& address() const { return address_; }
-
  private:
   struct Entry {
     TaskState* state = nullptr;  // one reference, dropped when the entry goes

@@ -80,10 +80,6 @@ void release_remote(RemoteObject& object) noexcept {
   with_cluster(object.cluster(), [&](Cluster& c) { c.release(object.cluster_id()); });
 }
 
-void want_remote(std::uint64_t id) noexcept {
-  if (Cluster* c = active_cluster()) c->want(id);
-}
-
 void want_remote(RemoteObject& object) noexcept {
   if (!object.mark_wanted()) return;  // the cluster fetches it when it is done
   with_cluster(object.cluster(), [&](Cluster& c) { c.want(object.cluster_id()); });

@@ -26,7 +26,6 @@ class LocalCluster {
   LocalCluster& operator=(const LocalCluster&) = delete;
 
   const std::string& address() const { return address_; }
-  const std::vector<pid_t>& pids() const { return pids_; }
 
  private:
   pid_t spawn(const std::vector<std::string>& extra_env, int keep_fd);

@@ -17,27 +17,9 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# shellcheck source=process_lib.sh
+source "$(dirname "$0")/process_lib.sh"
 
-fail() {
-  echo "FAIL: $*" >&2
-  for f in "$work"/*.log; do [[ -s $f ]] && { echo "--- $f" >&2; cat "$f" >&2; }; done
-  exit 1
-}
-
-# A child that exited is a zombie until waited for, and kill -0 still reaches a zombie.
-gone() { local s; s=$(ps -o stat= -p "$1" 2>/dev/null) || return 0; [[ $s == Z* ]]; }
-# wait_exit PID SECONDS: waits for PID to exit; returns its exit code, 124 on timeout.
-wait_exit() {
-  local i
-  for ((i = 0; i < $2 * 20; i++)); do
-    if gone "$1"; then
-      wait "$1"
-      return $?
-    fi
-    sleep 0.05
-  done
-  return 124
-}
 # expect_code CODE CMD...: runs CMD, checks its exit code, keeps its stderr in $work/err.
 expect_code() {
   local want=$1 got

@@ -32,24 +32,9 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# shellcheck source=process_lib.sh
+source "$(dirname "$0")/process_lib.sh"
 
-fail() {
-  echo "FAIL: $*" >&2
-  for f in "$work"/*.log; do [[ -s $f ]] && { echo "--- $f" >&2; cat "$f" >&2; }; done
-  exit 1
-}
-gone() { local s; s=$(ps -o stat= -p "$1" 2>/dev/null) || return 0; [[ $s == Z* ]]; }
-wait_exit() {
-  local i
-  for ((i = 0; i < $2 * 20; i++)); do
-    if gone "$1"; then
-      wait "$1"
-      return $?
-    fi
-    sleep 0.05
-  done
-  return 124
-}
 # The namespaces share this machine's host name and /dev/shm, so weft would see one node and
 # hand the object over in shared memory; WEFT_NODE_ID makes each namespace a node of its own.
 node_a=$ns_a node_b=$ns_b

@@ -71,8 +71,6 @@ class RemoteObject {
 void release_remote(RemoteObject& object) noexcept;
 // Asks the cluster to fetch the object once it is done, however large (see Cluster).
 void want_remote(RemoteObject& object) noexcept;
-// As above, by id, waking the cluster's I/O thread in any case.
-void want_remote(std::uint64_t id) noexcept;
 // Asks the object's cluster to cancel the task that makes it (after Ref::cancel).
 void cancel_remote(RemoteObject& object) noexcept;
 
