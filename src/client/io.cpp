@@ -25,6 +25,7 @@ TaskError to_task_error(const net::RemoteError& e) {
 void Cluster::io_loop() {
   last_heard_ = std::chrono::steady_clock::now();
   auto next_heartbeat = last_heard_ + kHeartbeatEvery;
+  auto busy_until = last_heard_;
   std::vector<Buffer> parts;
   std::vector<zmq::pollitem_t> items;
   std::vector<std::uint32_t> item_peer;
@@ -38,7 +39,7 @@ void Cluster::io_loop() {
       items.push_back({peer.data->handle(), 0, ZMQ_POLLIN, 0});
       item_peer.push_back(id);
     }
-    zmq::poll(items, std::chrono::milliseconds(100));
+    net::poll(items, busy_until, std::chrono::milliseconds(100));
 
     if ((items[1].revents & ZMQ_POLLIN) != 0) {
       eventfd_t ignored;
@@ -50,6 +51,7 @@ void Cluster::io_loop() {
         wake_pending_ = false;
       }
       flush_outbox(box);
+      busy_until = std::chrono::steady_clock::now() + net::kBusyPoll;
     }
     if ((items[0].revents & ZMQ_POLLIN) != 0) {
       while (net::receive(scheduler_, parts)) on_scheduler_message(parts);

@@ -186,6 +186,14 @@ bool receive(zmq::socket_t& socket, std::vector<Buffer>& parts) {
   }
 }
 
+int poll(std::vector<zmq::pollitem_t>& items, std::chrono::steady_clock::time_point busy_until,
+         std::chrono::milliseconds timeout) {
+  while (std::chrono::steady_clock::now() < busy_until) {
+    if (const int ready = zmq::poll(items, std::chrono::milliseconds(0)); ready > 0) return ready;
+  }
+  return zmq::poll(items, timeout);
+}
+
 std::string bound_address(zmq::socket_t& socket) { return socket.get(zmq::sockopt::last_endpoint); }
 
 std::string host_name() {
