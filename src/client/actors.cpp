@@ -5,6 +5,7 @@
 // registered with the scheduler (as put() objects are), so it can be passed to tasks and is
 // freed when its last Ref goes.
 #include <algorithm>
+#include <mutex>
 #include <string>
 
 #include "client/cluster.hpp"
@@ -20,10 +21,12 @@ struct RemoteActor {
   // The factory task's result (the address): held so that the scheduler keeps it. Handles
   // found by name or received from elsewhere know the address instead.
   StatePtr<TaskState> creation;
+  std::mutex mu;  // address: handles are shared by the program's threads
   std::string address;
 };
 
 std::pair<std::uint64_t, std::string> remote_actor_address(RemoteActor& actor) {
+  std::lock_guard<std::mutex> lock(actor.mu);
   if (actor.address.empty() && actor.creation) {
     await(*actor.creation);  // the factory has run: its result is the address
     actor.address = static_cast<ValueState<std::string>*>(actor.creation.get())->value();
@@ -56,9 +59,8 @@ std::shared_ptr<RemoteActor> create_remote_actor(Cluster& cluster, const RemoteF
   task.name = options.name.empty() ? "actor" : "actor " + options.name;
   task.cpus = options.cpus;
   task.resources = options.resources;
-  cluster.submit(*state, factory, task, std::move(args));
+  cluster.submit(*state, factory, task, std::move(args), &options.name);
   actor->id = state->cluster_id();
-  cluster.actor_created(actor->id, options.name);
   return actor;
 }
 
@@ -87,10 +89,6 @@ void throw_unregistered_method(const char* type) {
 
 // ---- Cluster, program threads -------------------------------------------------------
 
-void Cluster::actor_created(std::uint64_t actor, std::string name) {
-  post([&](Outbox& box) { box.new_actors.emplace_back(actor, std::move(name)); });
-}
-
 void Cluster::actor_attached(std::uint64_t actor, const std::string& address) {
   post([&](Outbox& box) { box.attached_actors.emplace_back(actor, address); });
 }
@@ -110,10 +108,16 @@ void Cluster::actor_call(std::uint64_t actor, TaskState& result, const ActorMeth
   result.remote_object()->set_registered_late();
   result.retain();  // the entry's
   const std::uint64_t id = call.call;
-  post([&](Outbox& box) {
-    box.entries.emplace_back(id, &result);
-    box.actor_calls.emplace_back(actor, std::move(call));
-  });
+  try {
+    post([&](Outbox& box) {
+      box.entries.emplace_back(id, &result);
+      box.actor_calls.emplace_back(actor, std::move(call));
+    });
+  } catch (...) {
+    result.remote_object()->set_cluster_id(0, nullptr);
+    result.release();
+    throw;
+  }
 }
 
 // A kill travels in the same ordered stream as the calls (a call with id 0), so calls made
@@ -130,7 +134,7 @@ net::NamedActor Cluster::lookup_actor(const std::string& name) {
   post([&](Outbox& box) { box.lookups.push_back(&l); });
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [&] { return l.done || !lost_.empty(); });
-  if (!l.done) throw Error("weft: " + lost_);
+  if (!lost_.empty()) throw Error("weft: " + lost_);
   return l.result;
 }
 
@@ -139,8 +143,10 @@ net::NamedActor Cluster::lookup_actor(const std::string& name) {
 void Cluster::flush_actors(Outbox& box) {
   for (auto& [actor, name] : box.new_actors) actor_routes_[actor].name = std::move(name);
   for (auto& [actor, address] : box.attached_actors) route_to(actor, address);
-  for (auto& [actor, call] : box.actor_calls)
+  for (auto& [actor, call] : box.actor_calls) {
+    if (call.call != 0) entries_[call.call].actor = actor;
     send_actor_call(actor_routes_[actor], std::move(call));
+  }
   for (Lookup* l : box.lookups) {
     std::vector<Lookup*>& waiting = lookups_[l->name];
     if (waiting.empty()) {
@@ -151,6 +157,14 @@ void Cluster::flush_actors(Outbox& box) {
 }
 
 void Cluster::send_actor_call(ActorRoute& route, net::ActorCall call) {
+  if (route.dead) {
+    if (call.call != 0) {
+      fail_entry(call.call, std::make_exception_ptr(
+                                Error("weft: actor " + std::to_string(call.actor) +
+                                      " is gone (its worker left, or it was never constructed)")));
+    }
+    return;
+  }
   if (!route.known || peers_.count(route.worker) == 0) {
     route.waiting.push_back(std::move(call));
     return;
@@ -181,6 +195,7 @@ void Cluster::on_actor_located(std::uint64_t actor, const serde::Message& value)
 
 void Cluster::on_actor_failed(std::uint64_t actor, const std::exception_ptr& error) {
   ActorRoute& route = actor_routes_[actor];
+  route.dead = true;
   for (const net::ActorCall& c : route.waiting) {
     if (c.call != 0) fail_entry(c.call, error);
   }
@@ -216,6 +231,7 @@ void Cluster::on_actor_reply(std::uint32_t worker, const net::ActorReply& reply)
 
 void Cluster::route_to(std::uint64_t actor, const std::string& address) {
   ActorRoute& route = actor_routes_[actor];
+  route.address = address;
   if (route.known) return;
   for (const auto& [id, peer] : peers_) {
     if (peer.info.data_address == address) {
@@ -226,6 +242,27 @@ void Cluster::route_to(std::uint64_t actor, const std::string& address) {
   std::vector<net::ActorCall> waiting = std::move(route.waiting);
   route.waiting.clear();
   for (net::ActorCall& c : waiting) send_actor_call(route, std::move(c));
+}
+
+// A worker joined or left: routes waiting for an address resolve; actors on a worker that
+// left are gone (no restarts yet), and so are the calls sent to them.
+void Cluster::reroute_actors(const std::vector<std::uint32_t>& left) {
+  for (auto& [actor, route] : actor_routes_) {
+    if (route.known && std::find(left.begin(), left.end(), route.worker) != left.end()) {
+      route.known = false;
+      route.dead = true;
+    } else if (!route.known && !route.dead && !route.address.empty()) {
+      route_to(actor, route.address);
+    }
+  }
+  std::vector<std::uint64_t> lost;
+  for (const auto& [id, e] : entries_) {
+    if (e.actor != 0 && actor_routes_[e.actor].dead) lost.push_back(id);
+  }
+  for (std::uint64_t id : lost) {
+    fail_entry(id, std::make_exception_ptr(
+                       Error("weft: the worker holding the actor left before answering")));
+  }
 }
 
 void Cluster::on_actor_found(const net::NamedActor& found) {

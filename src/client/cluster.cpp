@@ -107,7 +107,7 @@ void Cluster::post(const std::function<void(Outbox&)>& add) {
 }
 
 void Cluster::submit(TaskState& state, const RemoteFunction& fn, const TaskOptions& options,
-                     std::vector<CallArg> args) {
+                     std::vector<CallArg> args, const std::string* actor_name) {
   const std::uint64_t id = next_id();
   net::TaskSpec spec;
   spec.id = id;
@@ -134,6 +134,7 @@ void Cluster::submit(TaskState& state, const RemoteFunction& fn, const TaskOptio
   state.retain();  // the entry's reference
   try {
     post([&](Outbox& box) {
+      if (actor_name != nullptr) box.new_actors.emplace_back(id, *actor_name);
       box.entries.emplace_back(id, &state);
       box.submits.push_back(std::move(spec));
     });
@@ -208,6 +209,7 @@ void Cluster::schedule(TaskState* task) noexcept {
     int n = local_threads_;
     if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     local_ = std::make_unique<exec::ThreadPool>(n);
+    local_ready_.store(local_.get());
   });
   local_->schedule(task);
 }
@@ -217,8 +219,8 @@ void Cluster::wait(TaskState& state) noexcept {
   if (RemoteObject* r = state.remote_object()) {
     want_remote(*r);
     block_until_done(state);
-  } else if (local_) {
-    local_->wait(state);
+  } else if (exec::ThreadPool* pool = local_ready_.load()) {
+    pool->wait(state);
   } else {
     block_until_done(state);
   }

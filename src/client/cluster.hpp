@@ -46,6 +46,8 @@ void cluster_alive(Cluster* cluster, bool alive);
 void set_worker_scheduler(const std::string& address);
 // The client for actor calls: the runtime's, or in a worker process one of its own.
 Cluster* actor_cluster();
+// Closes a worker process's own client (before its ZeroMQ context is terminated).
+void reset_worker_client();
 
 class Cluster final : public Backend {
  public:
@@ -73,8 +75,10 @@ class Cluster final : public Backend {
   int concurrency() const noexcept override;
   std::string worker_name() const override { return "client"; }
 
+  // `actor_name`: the task constructs an actor (its route is made in the same batch, so
+  // that it exists when the task's result arrives).
   void submit(TaskState& state, const RemoteFunction& fn, const TaskOptions& options,
-              std::vector<CallArg> args);
+              std::vector<CallArg> args, const std::string* actor_name = nullptr);
   void put(TaskState& state, serde::Message value);
   void release(std::uint64_t id) noexcept;
   void cancel(std::uint64_t id) noexcept;
@@ -82,7 +86,6 @@ class Cluster final : public Backend {
   void want(std::uint64_t id) noexcept;
 
   // Actors (actors.cpp). `actor` is the id of the task that constructs it.
-  void actor_created(std::uint64_t actor, std::string name);
   // A handle received from elsewhere (a task argument): calls go to `address`.
   void actor_attached(std::uint64_t actor, const std::string& address);
   void actor_call(std::uint64_t actor, TaskState& result, const ActorMethod& method,
@@ -100,6 +103,7 @@ class Cluster final : public Backend {
     bool located = false;
     bool fetching = false;
     bool wanted = false;
+    std::uint64_t actor = 0;  // for an actor call's result: the actor
   };
   struct Put {
     std::uint64_t id = 0;
@@ -123,7 +127,9 @@ class Cluster final : public Backend {
   struct ActorRoute {
     std::uint32_t worker = 0;
     bool known = false;
-    std::string name;                     // registered with the scheduler once known
+    bool dead = false;    // its worker left, or its factory failed: calls fail at once
+    std::string address;  // once known, for resolving it when its worker joins later
+    std::string name;     // registered with the scheduler once known
     std::vector<net::ActorCall> waiting;  // call == 0: a kill
   };
   struct Outbox {
@@ -158,10 +164,12 @@ class Cluster final : public Backend {
   void on_actor_reply(std::uint32_t worker, const net::ActorReply& reply);
   void on_actor_found(const net::NamedActor& found);
   void route_to(std::uint64_t actor, const std::string& address);
+  void reroute_actors(const std::vector<std::uint32_t>& left);
   void send_actor_call(ActorRoute& route, net::ActorCall call);
   void flush_fetches();
   void fail_entry(std::uint64_t id, std::exception_ptr error);
   void fail_all(const std::string& why);
+  void finish_put(Put* p, const std::string& error);
   zmq::socket_t& data_socket(std::uint32_t worker);
 
   std::string address_;
@@ -196,6 +204,7 @@ class Cluster final : public Backend {
   std::unordered_map<std::string, std::vector<Lookup*>> lookups_;
 
   std::unique_ptr<exec::ThreadPool> local_;
+  std::atomic<exec::ThreadPool*> local_ready_{nullptr};  // local_, once made (for wait)
   int local_threads_ = 0;
   std::once_flag local_once_;
 };

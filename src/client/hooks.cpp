@@ -61,6 +61,15 @@ void set_worker_scheduler(const std::string& address) {
   w.scheduler = address;
 }
 
+void reset_worker_client() {
+  WorkerClient& w = worker_client();
+  std::unique_ptr<Cluster> gone;
+  {
+    std::lock_guard<std::mutex> lock(w.mu);
+    gone = std::move(w.cluster);
+  }
+}
+
 Cluster* actor_cluster() {
   if (Cluster* c = active_cluster()) return c;
   WorkerClient& w = worker_client();

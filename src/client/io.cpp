@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <utility>
 
 #include "client/cluster.hpp"
 #include "net/chunks.hpp"
@@ -30,49 +31,55 @@ void Cluster::io_loop() {
   std::vector<zmq::pollitem_t> items;
   std::vector<std::uint32_t> item_peer;
   while (!stop_.load()) {
-    items.clear();
-    item_peer.clear();
-    items.push_back({scheduler_.handle(), 0, ZMQ_POLLIN, 0});
-    items.push_back({nullptr, wake_fd_, ZMQ_POLLIN, 0});
-    for (auto& [id, peer] : peers_) {
-      if (!peer.data) continue;
-      items.push_back({peer.data->handle(), 0, ZMQ_POLLIN, 0});
-      item_peer.push_back(id);
-    }
-    net::poll(items, busy_until, std::chrono::milliseconds(100));
-
-    if ((items[1].revents & ZMQ_POLLIN) != 0) {
-      eventfd_t ignored;
-      ::eventfd_read(wake_fd_, &ignored);
-      Outbox box;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        std::swap(box, outbox_);
-        wake_pending_ = false;
+    try {
+      items.clear();
+      item_peer.clear();
+      items.push_back({scheduler_.handle(), 0, ZMQ_POLLIN, 0});
+      items.push_back({nullptr, wake_fd_, ZMQ_POLLIN, 0});
+      for (auto& [id, peer] : peers_) {
+        if (!peer.data) continue;
+        items.push_back({peer.data->handle(), 0, ZMQ_POLLIN, 0});
+        item_peer.push_back(id);
       }
-      flush_outbox(box);
-      busy_until = std::chrono::steady_clock::now() + net::kBusyPoll;
-    }
-    if ((items[0].revents & ZMQ_POLLIN) != 0) {
-      while (net::receive(scheduler_, parts)) on_scheduler_message(parts);
-      last_heard_ = std::chrono::steady_clock::now();
-    }
-    for (std::size_t i = 0; i < item_peer.size(); ++i) {
-      if ((items[i + 2].revents & ZMQ_POLLIN) == 0) continue;
-      auto it = peers_.find(item_peer[i]);
-      if (it == peers_.end() || !it->second.data) continue;
-      while (net::receive(*it->second.data, parts)) on_data_message(item_peer[i], parts);
-    }
-    flush_fetches();
+      net::poll(items, busy_until, std::chrono::milliseconds(100));
 
-    const auto now = std::chrono::steady_clock::now();
-    if (now >= next_heartbeat) {
-      net::send(scheduler_, "", net::Kind::kHeartbeat, net::Empty{});
-      next_heartbeat = now + kHeartbeatEvery;
-    }
-    if (now - last_heard_ > std::chrono::duration<double>(lost_after_)) {
-      fail_all("lost the scheduler at " + address_ + ": no word from it for " +
-               std::to_string(lost_after_) + " s");
+      if ((items[1].revents & ZMQ_POLLIN) != 0) {
+        eventfd_t ignored;
+        ::eventfd_read(wake_fd_, &ignored);
+        Outbox box;
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          std::swap(box, outbox_);
+          wake_pending_ = false;
+        }
+        flush_outbox(box);
+        busy_until = std::chrono::steady_clock::now() + net::kBusyPoll;
+      }
+      if ((items[0].revents & ZMQ_POLLIN) != 0) {
+        while (net::receive(scheduler_, parts)) on_scheduler_message(parts);
+        last_heard_ = std::chrono::steady_clock::now();
+      }
+      for (std::size_t i = 0; i < item_peer.size(); ++i) {
+        if ((items[i + 2].revents & ZMQ_POLLIN) == 0) continue;
+        auto it = peers_.find(item_peer[i]);
+        if (it == peers_.end() || !it->second.data) continue;
+        while (net::receive(*it->second.data, parts)) on_data_message(item_peer[i], parts);
+      }
+      flush_fetches();
+
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= next_heartbeat) {
+        net::send(scheduler_, "", net::Kind::kHeartbeat, net::Empty{});
+        next_heartbeat = now + kHeartbeatEvery;
+      }
+      if (now - last_heard_ > std::chrono::duration<double>(lost_after_)) {
+        fail_all("lost the scheduler at " + address_ + ": no word from it for " +
+                 std::to_string(lost_after_) + " s");
+      }
+    } catch (const std::exception& e) {
+      // One bad turn (a malformed address from a peer, a socket error) is logged; the loop,
+      // and the program, go on.
+      std::fprintf(stderr, "weft client: %s\n", e.what());
     }
   }
   // What was posted just before the stop (a shutdown request, releases) still goes out.
@@ -98,10 +105,7 @@ void Cluster::flush_outbox(Outbox& box) {
   }
   for (Put* p : box.puts) {
     if (peer_order_.empty()) {
-      std::lock_guard<std::mutex> lock(mu_);
-      p->error = "no worker has joined the cluster to store the object";
-      p->done = true;
-      cv_.notify_all();
+      finish_put(p, "no worker has joined the cluster to store the object");
       continue;
     }
     p->worker = peer_order_[next_put_peer_++ % peer_order_.size()];
@@ -119,7 +123,8 @@ void Cluster::flush_outbox(Outbox& box) {
       msg.shm = p->shm;
       msg.layout = p->layout;
     } else {
-      msg.frames = p->value.frames;
+      msg.frames = p->value.frames;  // they map the segment: still valid once unlinked
+      if (!p->shm.empty()) store::unlink(std::exchange(p->shm, {}));
     }
     net::send(data_socket(p->worker), "", net::Kind::kPutObject, msg);
     puts_in_flight_[p->id] = p;
@@ -206,9 +211,8 @@ void Cluster::on_data_message(std::uint32_t worker, std::vector<Buffer>& parts) 
           puts_in_flight_.erase(it);
           net::send(scheduler_, "", net::Kind::kPutDone,
                     net::PutDone{p->id, p->worker, p->value.total_bytes()});
-          std::lock_guard<std::mutex> lock(mu_);
-          p->done = true;
-          cv_.notify_all();
+          p->shm.clear();  // the worker owns the segment now
+          finish_put(p, "");
         }
         break;
       }
@@ -245,13 +249,11 @@ void Cluster::on_workers(const net::Workers& w) {
         ++it2;
         continue;
       }
-      std::lock_guard<std::mutex> lock(mu_);
-      it2->second->error = "worker " + std::to_string(id) + " left before storing the object";
-      it2->second->done = true;
-      cv_.notify_all();
+      finish_put(it2->second, "worker " + std::to_string(id) + " left before storing the object");
       it2 = puts_in_flight_.erase(it2);
     }
   }
+  reroute_actors(w.left);
   std::lock_guard<std::mutex> lock(mu_);
   worker_count_ = peers_.size();
   cv_.notify_all();
@@ -287,6 +289,12 @@ void Cluster::flush_fetches() {
 
 void Cluster::on_objects(std::uint32_t worker, const net::Objects& o) {
   for (const net::Object& obj : o.objects) {
+    if (auto put = puts_in_flight_.find(obj.id); put != puts_in_flight_.end() && !obj.found) {
+      Put* p = put->second;  // the worker could not take it (see Worker::on_data)
+      puts_in_flight_.erase(put);
+      finish_put(p, "worker " + std::to_string(worker) + " could not store the object");
+      continue;
+    }
     auto it = entries_.find(obj.id);
     if (it == entries_.end()) continue;
     if (!obj.chunked.empty()) {
@@ -344,19 +352,32 @@ void Cluster::fail_entry(std::uint64_t id, std::exception_ptr error) {
   state->release();
 }
 
+// Ends a put (error empty: stored). A segment not handed over is removed.
+void Cluster::finish_put(Put* p, const std::string& error) {
+  if (!p->shm.empty()) store::unlink(p->shm);
+  std::lock_guard<std::mutex> lock(mu_);
+  p->error = error;
+  p->done = true;
+  cv_.notify_all();
+}
+
 void Cluster::fail_all(const std::string& why) {
+  for (auto& [id, p] : puts_in_flight_) finish_put(p, why);
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (lost_.empty()) lost_ = why;
-    for (auto& [id, p] : puts_in_flight_) {
-      p->error = why;
-      p->done = true;
-    }
     for (Put* p : outbox_.puts) {
+      if (!p->shm.empty()) store::unlink(p->shm);
       p->error = why;
       p->done = true;
     }
     outbox_.puts.clear();
+    for (auto& [name, waiting] : lookups_) {  // their callers return on lost_: forget them
+      for (Lookup* l : waiting) l->done = true;
+    }
+    lookups_.clear();
+    for (Lookup* l : outbox_.lookups) l->done = true;
+    outbox_.lookups.clear();
     for (auto& [id, state] : outbox_.entries) entries_[id] = Entry{state, state->remote_object()};
     outbox_.entries.clear();
     cv_.notify_all();

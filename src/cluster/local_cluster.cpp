@@ -16,6 +16,7 @@
 #include <iterator>
 #include <thread>
 
+#include "client/cluster.hpp"
 #include "net/wire.hpp"
 #include "server/scheduler_server.hpp"
 #include "store/shared_memory.hpp"
@@ -178,6 +179,7 @@ void serve_role_if_requested() {
       o.host = env_or("WEFT_WORKER_HOST", "127.0.0.1");
       o.resources = worker::parse_resources(env_or("WEFT_RESOURCES", ""));
       code = worker::run_worker(o);
+      detail::reset_worker_client();
     } else {
       std::fprintf(stderr, "weft: unknown WEFT_ROLE '%s' (expected scheduler or worker)\n", role);
       code = 2;

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <cstring>
 #include <memory>
 
@@ -188,10 +189,15 @@ bool receive(zmq::socket_t& socket, std::vector<Buffer>& parts) {
 
 int poll(std::vector<zmq::pollitem_t>& items, std::chrono::steady_clock::time_point busy_until,
          std::chrono::milliseconds timeout) {
-  while (std::chrono::steady_clock::now() < busy_until) {
-    if (const int ready = zmq::poll(items, std::chrono::milliseconds(0)); ready > 0) return ready;
+  try {
+    while (std::chrono::steady_clock::now() < busy_until) {
+      if (const int ready = zmq::poll(items, std::chrono::milliseconds(0)); ready > 0) return ready;
+    }
+    return zmq::poll(items, timeout);
+  } catch (const zmq::error_t& e) {
+    if (e.num() != EINTR) throw;
+    return 0;  // a signal for the program's handler: the caller polls again
   }
-  return zmq::poll(items, timeout);
 }
 
 std::string bound_address(zmq::socket_t& socket) { return socket.get(zmq::sockopt::last_endpoint); }

@@ -98,8 +98,8 @@ int Server::run(const std::atomic<bool>* stop) {
   auto next_tick = Clock::now();
   const auto origin = Clock::now();
   while (!stopping_ && (stop == nullptr || !stop->load())) {
-    zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, std::chrono::milliseconds(100));
+    std::vector<zmq::pollitem_t> items{{socket_.handle(), 0, ZMQ_POLLIN, 0}};
+    net::poll(items, {}, std::chrono::milliseconds(100));
     for (int n = 0; n < 4096 && net::receive(socket_, parts); ++n) {
       if (parts.size() < 2) continue;
       const std::string from(reinterpret_cast<const char*>(parts[0].data()), parts[0].size());

@@ -80,11 +80,17 @@ Shared share(const serde::Message& m, const std::string& tag, bool owner) {
   if (fd < 0) fail("cannot create", out.name);
   auto seg = std::make_shared<Segment>();
   seg->name = out.name;
-  seg->owner = owner;
+  seg->owner = true;  // until the copy is done: a failure below removes the name
   seg->size = total;
-  if (::ftruncate(fd, static_cast<off_t>(total)) != 0) {
-    ::close(fd);
-    fail("cannot size", out.name);
+  // posix_fallocate, not just ftruncate: tmpfs reserves no pages for a sized file, and a
+  // full /dev/shm would then kill the process with SIGBUS during the copy instead of
+  // failing here (a small /dev/shm is common in containers).
+  if (total > 0) {
+    if (const int err = ::posix_fallocate(fd, 0, static_cast<off_t>(total)); err != 0) {
+      ::close(fd);
+      errno = err;
+      fail("no room in /dev/shm for", out.name);
+    }
   }
   seg->addr = ::mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   ::close(fd);
@@ -98,6 +104,7 @@ Shared share(const serde::Message& m, const std::string& tag, bool owner) {
     out.message.frames.emplace_back(base + offset, f.size(), seg);
     offset += f.size();
   }
+  seg->owner = owner;
   return out;
 }
 
@@ -130,6 +137,8 @@ std::vector<Buffer> map_shared(const std::string& name, const Layout& layout, bo
   }
   return frames;
 }
+
+void unlink(const std::string& name) noexcept { ::shm_unlink(name.c_str()); }
 
 void remove_segments_of(int pid) {
   const std::string prefix = prefix_of(pid);

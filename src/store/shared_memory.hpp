@@ -57,6 +57,10 @@ std::vector<Buffer> map_shared(const std::string& name, const Layout& layout,
 // Total bytes of a message's frames.
 std::uint64_t frame_bytes(const serde::Message& m);
 
+// Removes a segment's name (mappings stay valid): for a segment made without owner that
+// was not handed over after all.
+void unlink(const std::string& name) noexcept;
+
 // Removes leftover segments of a process that died without cleaning up (SIGKILL).
 void remove_segments_of(int pid);
 

@@ -149,56 +149,60 @@ int Worker::run(const std::atomic<bool>* stop) {
   std::vector<zmq::pollitem_t> items;
   std::vector<std::uint32_t> item_peer;
   while (!stop_) {
-    items.clear();
-    item_peer.clear();
-    items.push_back({scheduler_.handle(), 0, ZMQ_POLLIN, 0});
-    items.push_back({data_.handle(), 0, ZMQ_POLLIN, 0});
-    items.push_back({nullptr, wake_fd_, ZMQ_POLLIN, 0});
-    for (auto& [pid, peer] : peers_) {
-      if (!peer.data) continue;
-      items.push_back({peer.data->handle(), 0, ZMQ_POLLIN, 0});
-      item_peer.push_back(pid);
-    }
-    zmq::poll(items, std::chrono::milliseconds(100));
-    if ((items[2].revents & ZMQ_POLLIN) != 0) {
-      eventfd_t ignored;
-      ::eventfd_read(wake_fd_, &ignored);
-      drain_completions();
-    }
-    if ((items[0].revents & ZMQ_POLLIN) != 0) {
-      while (!stop_ && net::receive(scheduler_, parts)) on_scheduler(parts);
-      last_heard_ = Clock::now();
-    }
-    if ((items[1].revents & ZMQ_POLLIN) != 0) {
-      while (net::receive(data_, parts)) {
-        if (parts.empty()) continue;
-        const std::string from(reinterpret_cast<const char*>(parts[0].data()), parts[0].size());
-        parts.erase(parts.begin());
-        on_data(from, parts);
+    try {
+      items.clear();
+      item_peer.clear();
+      items.push_back({scheduler_.handle(), 0, ZMQ_POLLIN, 0});
+      items.push_back({data_.handle(), 0, ZMQ_POLLIN, 0});
+      items.push_back({nullptr, wake_fd_, ZMQ_POLLIN, 0});
+      for (auto& [pid, peer] : peers_) {
+        if (!peer.data) continue;
+        items.push_back({peer.data->handle(), 0, ZMQ_POLLIN, 0});
+        item_peer.push_back(pid);
       }
-    }
-    for (std::size_t i = 0; i < item_peer.size(); ++i) {
-      if ((items[i + 3].revents & ZMQ_POLLIN) == 0) continue;
-      auto it = peers_.find(item_peer[i]);
-      if (it == peers_.end() || !it->second.data) continue;
-      while (net::receive(*it->second.data, parts)) on_peer(item_peer[i], parts);
-    }
-    flush();
-    const auto now = Clock::now();
-    if (now >= next_heartbeat) {
-      net::send(scheduler_, "", net::Kind::kHeartbeat, net::Empty{});
-      next_heartbeat = now + std::chrono::milliseconds(500);
-    }
-    if (stop != nullptr && stop->load()) {
-      net::send(scheduler_, "", net::Kind::kGoodbye, net::Empty{});
-      scheduler_.set(zmq::sockopt::linger, 1000);  // delivered before the process exits
-      stop_ = true;
-    }
-    if (now - last_heard_ > std::chrono::duration<double>(options_.lost_after)) {
-      std::fprintf(stderr, "weft %s: lost the scheduler at %s; exiting\n", label_.c_str(),
-                   options_.scheduler.c_str());
-      exit_code_ = 3;
-      stop_ = true;
+      net::poll(items, {}, std::chrono::milliseconds(100));
+      if ((items[2].revents & ZMQ_POLLIN) != 0) {
+        eventfd_t ignored;
+        ::eventfd_read(wake_fd_, &ignored);
+        drain_completions();
+      }
+      if ((items[0].revents & ZMQ_POLLIN) != 0) {
+        while (!stop_ && net::receive(scheduler_, parts)) on_scheduler(parts);
+        last_heard_ = Clock::now();
+      }
+      if ((items[1].revents & ZMQ_POLLIN) != 0) {
+        while (net::receive(data_, parts)) {
+          if (parts.empty()) continue;
+          const std::string from(reinterpret_cast<const char*>(parts[0].data()), parts[0].size());
+          parts.erase(parts.begin());
+          on_data(from, parts);
+        }
+      }
+      for (std::size_t i = 0; i < item_peer.size(); ++i) {
+        if ((items[i + 3].revents & ZMQ_POLLIN) == 0) continue;
+        auto it = peers_.find(item_peer[i]);
+        if (it == peers_.end() || !it->second.data) continue;
+        while (net::receive(*it->second.data, parts)) on_peer(item_peer[i], parts);
+      }
+      flush();
+      const auto now = Clock::now();
+      if (now >= next_heartbeat) {
+        net::send(scheduler_, "", net::Kind::kHeartbeat, net::Empty{});
+        next_heartbeat = now + std::chrono::milliseconds(500);
+      }
+      if (stop != nullptr && stop->load()) {
+        net::send(scheduler_, "", net::Kind::kGoodbye, net::Empty{});
+        scheduler_.set(zmq::sockopt::linger, 1000);  // delivered before the process exits
+        stop_ = true;
+      }
+      if (now - last_heard_ > std::chrono::duration<double>(options_.lost_after)) {
+        std::fprintf(stderr, "weft %s: lost the scheduler at %s; exiting\n", label_.c_str(),
+                     options_.scheduler.c_str());
+        exit_code_ = 3;
+        stop_ = true;
+      }
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "weft %s: %s\n", label_.c_str(), e.what());
     }
   }
   // Tasks still running finish before the pool goes; their results are not reported.
@@ -232,7 +236,12 @@ void Worker::on_scheduler(std::vector<Buffer>& parts) {
         for (std::uint64_t id : net::payload<net::Ids>(parts).ids) {
           if (waiting_.erase(id) > 0) continue;
           auto it = running_.find(id);
-          if (it != running_.end() && !it->second->try_claim_and_cancel()) discard_.insert(id);
+          if (it == running_.end()) continue;
+          if (it->second->try_claim_and_cancel()) {
+            running_.erase(it);  // it will never run, so no completion comes for it
+          } else {
+            discard_.insert(id);
+          }
         }
         break;
       case net::Kind::kFree:
@@ -380,8 +389,15 @@ void Worker::on_data(const std::string& from, std::vector<Buffer>& parts) {
       net::send_objects(data_, from, std::move(reply));
     } else if (kind == net::Kind::kPutObject) {
       auto put = net::payload<net::PutObject>(parts);
-      objects_[put.id] = receive_object(std::move(put.body), std::move(put.frames),
-                                        std::move(put.shm), std::move(put.layout), true);
+      try {
+        objects_[put.id] = receive_object(std::move(put.body), std::move(put.frames),
+                                          std::move(put.shm), std::move(put.layout), true);
+      } catch (const Error& e) {  // a segment this process cannot map: tell the client
+        std::fprintf(stderr, "weft %s: refused put %llu: %s\n", label_.c_str(),
+                     static_cast<unsigned long long>(put.id), e.what());
+        net::send(data_, from, net::Kind::kObjects, net::Objects{{net::Object{put.id}}});
+        return;
+      }
       net::send(data_, from, net::Kind::kPutAck, net::Ids{{put.id}});
     } else if (kind == net::Kind::kActorCall) {
       on_actor_call(from, net::payload<net::ActorCall>(parts));
