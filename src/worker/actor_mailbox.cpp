@@ -1,5 +1,6 @@
 #include "worker/actor_mailbox.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "weft/detail/backend.hpp"
@@ -36,9 +37,9 @@ bool ActorMailbox::post(Job job) {
 bool ActorMailbox::try_run_inline(Job& job, Completion& done) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto avg = average_.find(job.method);
-    if (killed_ || running_ || !queue_.empty() || avg == average_.end() ||
-        avg->second > kInlineSeconds) {
+    auto slowest = slowest_.find(job.method);
+    if (killed_ || running_ || !queue_.empty() || slowest == slowest_.end() ||
+        slowest->second > kInlineSeconds) {
       return false;
     }
     running_ = true;
@@ -57,8 +58,8 @@ void ActorMailbox::run(Job& job, Completion& c) noexcept {
   execute(c, job.method->name, worker_,
           [&] { return job.method->invoke(instance_.object(), job.args); });
   std::lock_guard<std::mutex> lock(mu_);
-  auto [it, fresh] = average_.try_emplace(job.method, c.duration);
-  if (!fresh) it->second += 0.25 * (c.duration - it->second);
+  double& slowest = slowest_.try_emplace(job.method, 0.0).first->second;
+  slowest = std::max(slowest, c.duration);
 }
 
 std::vector<ActorMailbox::Job> ActorMailbox::kill() {

@@ -35,7 +35,7 @@ class ActorMailbox : public std::enable_shared_from_this<ActorMailbox> {
   // queued) once killed.
   bool post(Job job);
   // Runs the call here and now, on the calling (I/O) thread, when the actor is idle and
-  // this method's calls have so far been short (kInlineSeconds on average): it saves two
+  // every call of this method so far was short (under kInlineSeconds): it saves two
   // thread hand-offs, most of an actor call's latency. False: post it instead.
   bool try_run_inline(Job& job, Completion& done);
   static constexpr double kInlineSeconds = 50e-6;
@@ -57,8 +57,11 @@ class ActorMailbox : public std::enable_shared_from_this<ActorMailbox> {
   std::deque<Job> queue_;  // guarded by mu_
   bool running_ = false;   // guarded by mu_
   bool killed_ = false;    // guarded by mu_
-  // Running average duration of each method's calls, in seconds; guarded by mu_.
-  std::unordered_map<const detail::ActorMethod*, double> average_;
+  // The longest call of each method so far, in seconds; guarded by mu_. The longest, not an
+  // average: a method that ever took long (it may block, on a get or a nested call to an
+  // actor of this worker, which the I/O thread itself would have to serve) never runs on
+  // the I/O thread again.
+  std::unordered_map<const detail::ActorMethod*, double> slowest_;
 };
 
 }  // namespace weft::worker

@@ -323,9 +323,15 @@ void Worker::start(net::RunItem item) {
   for (net::Arg& a : item.call.args) {
     if (a.ref == 0) {
       args.push_back(serde::Message{std::move(a.body), std::move(a.frames)});
-    } else {
-      args.push_back(objects_.at(a.ref).message);
+      continue;
     }
+    auto dep = objects_.find(a.ref);
+    if (dep == objects_.end()) {  // freed between its fetch and now: the task fails alone
+      fail(item.id, "weft::Error",
+           "dependency " + std::to_string(a.ref) + " is no longer on " + label_, item.call.name);
+      return;
+    }
+    args.push_back(dep->second.message);
   }
   auto* task =
       new TaskRunner(item.id, fn, std::move(item.call.name), label_, std::move(args), completions_);
