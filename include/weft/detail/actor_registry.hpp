@@ -34,16 +34,11 @@ template <class M>
 struct MethodTraits {
   static constexpr bool kMethod = false;
 };
+// A method's parameters and result are those of the free function of the same signature.
 template <class T, class R, class... P>
-struct MethodTraits<R (T::*)(P...)> {
+struct MethodTraits<R (T::*)(P...)> : FunctionTraits<R (*)(P...)> {
   static constexpr bool kMethod = true;
   using Class = T;
-  using Result = std::decay_t<R>;
-  using Params = std::tuple<std::decay_t<P>...>;
-  using Declared = std::tuple<P...>;
-  static constexpr std::size_t kArity = sizeof...(P);
-  static constexpr bool kRemotable = (serde::Serializable<std::decay_t<P>> && ...) &&
-                                     (std::is_void_v<R> || serde::Serializable<std::decay_t<R>>);
 };
 template <class T, class R, class... P>
 struct MethodTraits<R (T::*)(P...) const> : MethodTraits<R (T::*)(P...)> {};
