@@ -213,7 +213,7 @@ void Cluster::on_actor_reply(std::uint32_t worker, const net::ActorReply& reply)
   }
   // Registered before the value is delivered: the program can drop its Ref (a release)
   // only after delivery, so the scheduler hears of the object before its release.
-  net::send(scheduler_, "", net::Kind::kPutDone, net::PutDone{reply.call, worker, reply.nbytes});
+  defer({net::PutDone{reply.call, worker, reply.nbytes}}, {});
   serde::Message value{reply.value.body, reply.value.frames};
   if (!reply.value.shm.empty()) {
     try {

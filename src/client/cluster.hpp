@@ -167,6 +167,8 @@ class Cluster final : public Backend {
   void reroute_actors(const std::vector<std::uint32_t>& left);
   void send_actor_call(ActorRoute& route, net::ActorCall call);
   void flush_fetches();
+  void defer(std::vector<net::PutDone> done, std::vector<std::uint64_t> releases);
+  void flush_deferred();
   void fail_entry(std::uint64_t id, std::exception_ptr error);
   void fail_all(const std::string& why);
   void finish_put(Put* p, const std::string& error);
@@ -202,6 +204,14 @@ class Cluster final : public Backend {
   std::unordered_map<std::uint64_t, ActorRoute> actor_routes_;
   net::Assembler assembler_;  // results arriving in chunks
   std::unordered_map<std::string, std::vector<Lookup*>> lookups_;
+  // Registrations of actor-call results and releases, sent to the scheduler in batches:
+  // one message each would wake the scheduler twice per actor call, on the cores the next
+  // call's round trip needs. Sent before any submit (which may name such a result), and
+  // at the latest kDeferFor after the first one waited.
+  std::vector<net::PutDone> deferred_done_;
+  std::vector<std::uint64_t> deferred_releases_;
+  std::chrono::steady_clock::time_point flush_deferred_by_ =
+      std::chrono::steady_clock::time_point::max();
 
   std::unique_ptr<exec::ThreadPool> local_;
   std::atomic<exec::ThreadPool*> local_ready_{nullptr};  // local_, once made (for wait)

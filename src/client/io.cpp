@@ -16,6 +16,10 @@ namespace weft::detail {
 namespace {
 
 constexpr auto kHeartbeatEvery = std::chrono::seconds(1);
+// See Cluster::deferred_done_. Long enough to batch a burst of short actor calls, short
+// enough that memory held by released objects goes back promptly.
+constexpr auto kDeferFor = std::chrono::milliseconds(2);
+constexpr std::size_t kDeferAtMost = 4096;
 
 TaskError to_task_error(const net::RemoteError& e) {
   return TaskError(e.type_name, e.message, e.task_name, e.worker);
@@ -41,7 +45,9 @@ void Cluster::io_loop() {
         items.push_back({peer.data->handle(), 0, ZMQ_POLLIN, 0});
         item_peer.push_back(id);
       }
-      net::poll(items, busy_until, std::chrono::milliseconds(100));
+      auto timeout = std::chrono::milliseconds(100);
+      if (!deferred_done_.empty() || !deferred_releases_.empty()) timeout = kDeferFor;
+      net::poll(items, busy_until, timeout);
 
       if ((items[1].revents & ZMQ_POLLIN) != 0) {
         eventfd_t ignored;
@@ -68,6 +74,7 @@ void Cluster::io_loop() {
       flush_fetches();
 
       const auto now = std::chrono::steady_clock::now();
+      if (now >= flush_deferred_by_) flush_deferred();
       if (now >= next_heartbeat) {
         net::send(scheduler_, "", net::Kind::kHeartbeat, net::Empty{});
         next_heartbeat = now + kHeartbeatEvery;
@@ -89,6 +96,7 @@ void Cluster::io_loop() {
     std::swap(last, outbox_);
   }
   flush_outbox(last);
+  flush_deferred();
   net::send(scheduler_, "", net::Kind::kGoodbye, net::Empty{});
   fail_all("the weft runtime was shut down");
 }
@@ -101,6 +109,7 @@ void Cluster::flush_outbox(Outbox& box) {
   }
   flush_actors(box);
   if (!box.submits.empty()) {
+    flush_deferred();
     net::send(scheduler_, "", net::Kind::kSubmit, net::Submit{std::move(box.submits)});
   }
   for (Put* p : box.puts) {
@@ -129,9 +138,7 @@ void Cluster::flush_outbox(Outbox& box) {
     net::send(data_socket(p->worker), "", net::Kind::kPutObject, msg);
     puts_in_flight_[p->id] = p;
   }
-  if (!box.releases.empty()) {
-    net::send(scheduler_, "", net::Kind::kRelease, net::Ids{std::move(box.releases)});
-  }
+  if (!box.releases.empty()) defer({}, std::move(box.releases));
   if (!box.cancels.empty()) {
     net::send(scheduler_, "", net::Kind::kCancel, net::Ids{std::move(box.cancels)});
   }
@@ -145,6 +152,26 @@ void Cluster::flush_outbox(Outbox& box) {
   if (box.shutdown_cluster) {
     net::send(scheduler_, "", net::Kind::kShutdownQuery, net::Empty{});
   }
+}
+
+void Cluster::defer(std::vector<net::PutDone> done, std::vector<std::uint64_t> releases) {
+  if (deferred_done_.empty() && deferred_releases_.empty()) {
+    flush_deferred_by_ = std::chrono::steady_clock::now() + kDeferFor;
+  }
+  deferred_done_.insert(deferred_done_.end(), done.begin(), done.end());
+  deferred_releases_.insert(deferred_releases_.end(), releases.begin(), releases.end());
+  if (deferred_done_.size() + deferred_releases_.size() >= kDeferAtMost) flush_deferred();
+}
+
+// Registrations first: a release may be of a result registered in the same batch.
+void Cluster::flush_deferred() {
+  for (const net::PutDone& d : deferred_done_) net::send(scheduler_, "", net::Kind::kPutDone, d);
+  deferred_done_.clear();
+  if (!deferred_releases_.empty()) {
+    net::send(scheduler_, "", net::Kind::kRelease, net::Ids{std::move(deferred_releases_)});
+    deferred_releases_.clear();
+  }
+  flush_deferred_by_ = std::chrono::steady_clock::time_point::max();
 }
 
 void Cluster::on_scheduler_message(std::vector<Buffer>& parts) {
