@@ -1,5 +1,8 @@
 #include "net/chunks.hpp"
 
+#include <algorithm>
+#include <bit>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -34,6 +37,37 @@ void send_objects(zmq::socket_t& socket, std::string_view routing_id, Objects re
   }
 }
 
+namespace {
+
+// Frees a frame's bytes, unless realloc took them over.
+struct FreeBytes {
+  bool moved = false;
+  void operator()(std::byte* p) const noexcept {
+    if (!moved) std::free(p);
+  }
+};
+
+// Room for `needed` bytes of a frame of `size`: capacity doubles as chunks arrive (capped at
+// the frame's size), so memory follows the bytes received, not the size a peer announced.
+// Large blocks grow by mremap inside realloc, without copying.
+void reserve(std::shared_ptr<std::byte[]>& bytes, std::uint64_t received, std::uint64_t needed,
+             std::uint64_t size) {
+  const std::uint64_t capacity = received == 0 ? 0 : std::min(size, std::bit_ceil(received));
+  if (needed <= capacity) return;
+  const std::uint64_t grown = std::min(size, std::bit_ceil(needed));
+  void* p = std::realloc(bytes.get(), grown);
+  if (p == nullptr) {
+    throw ProtocolError("no memory for a chunked object's " + std::to_string(size) + " bytes");
+  }
+  if (bytes) std::get_deleter<FreeBytes>(bytes)->moved = true;
+  bytes = std::shared_ptr<std::byte[]>(static_cast<std::byte*>(p), FreeBytes{});
+}
+
+}  // namespace
+
+// Nothing is allocated here: a few bytes announcing a terabyte must not cost one. While an
+// object is pending, frames[i] holds the bytes received so far of frame i (no owner; its
+// storage is storage[i]).
 void Assembler::start(Object o) {
   Pending p;
   std::uint64_t total = 0;
@@ -44,35 +78,48 @@ void Assembler::start(Object o) {
                           std::to_string(total) + "+ bytes");
     }
   }
-  for (std::uint64_t size : o.chunked) {
-    std::shared_ptr<std::byte[]> bytes(new std::byte[size]);
-    o.frames.emplace_back(bytes.get(), size, bytes);
-    p.storage.push_back(std::move(bytes));
-  }
+  o.frames.assign(o.chunked.size(), Buffer());
+  p.storage.resize(o.chunked.size());
   p.missing = total;
   const std::uint64_t id = o.id;
   p.object = std::move(o);
-  if (total == 0) p.object.chunked.clear();
   pending_[id] = std::move(p);
 }
 
+// Chunks of a frame must come in order, as send_objects sends them over one connection: a
+// repeated or overlapping chunk would otherwise complete the object with bytes never written.
 std::optional<Object> Assembler::add(const ObjectChunk& chunk) {
   auto it = pending_.find(chunk.id);
   if (it == pending_.end()) {
     throw ProtocolError("chunk of object " + std::to_string(chunk.id) + ", which is not expected");
   }
   Pending& p = it->second;
-  if (chunk.frame >= p.storage.size() || chunk.offset > p.object.chunked[chunk.frame] ||
-      chunk.data.size() > p.object.chunked[chunk.frame] - chunk.offset ||
-      chunk.data.size() > p.missing) {
+  if (chunk.frame >= p.storage.size()) {
     throw ProtocolError("chunk of object " + std::to_string(chunk.id) + " out of bounds");
   }
+  const std::uint64_t size = p.object.chunked[chunk.frame];
+  Buffer& frame = p.object.frames[chunk.frame];
+  const std::uint64_t received = frame.size();
+  if (chunk.offset != received || chunk.data.size() > size - received) {
+    throw ProtocolError("chunk of object " + std::to_string(chunk.id) + " out of order (bytes " +
+                        std::to_string(chunk.offset) + "+" + std::to_string(chunk.data.size()) +
+                        " of frame " + std::to_string(chunk.frame) + ", which has " +
+                        std::to_string(received) + " of " + std::to_string(size) + ")");
+  }
   if (!chunk.data.empty()) {
-    std::memcpy(p.storage[chunk.frame].get() + chunk.offset, chunk.data.data(), chunk.data.size());
+    std::shared_ptr<std::byte[]>& bytes = p.storage[chunk.frame];
+    reserve(bytes, received, received + chunk.data.size(), size);
+    std::memcpy(bytes.get() + received, chunk.data.data(), chunk.data.size());
+    frame = Buffer(bytes.get(), received + chunk.data.size(), nullptr);
   }
   p.missing -= chunk.data.size();
   if (p.missing > 0) return std::nullopt;
   Object done = std::move(p.object);
+  for (std::size_t i = 0; i < done.frames.size(); ++i) {
+    if (!done.frames[i].empty()) {
+      done.frames[i] = Buffer(p.storage[i].get(), done.frames[i].size(), p.storage[i]);
+    }
+  }
   done.chunked.clear();
   pending_.erase(it);
   return done;
