@@ -531,7 +531,9 @@ requires(Writable<Ts>&&...) struct Codec<std::variant<Ts...>> {
   template <std::size_t... I>
   static void read_alternative(Reader& r, std::variant<Ts...>& v, std::size_t index,
                                std::index_sequence<I...>) {
-    ((index == I ? (Codec<Ts>::read(r, v.template emplace<I>()), true) : false) || ...);
+    // The fold stops at the alternative read; its value is not needed (clang warns).
+    static_cast<void>(
+        ((index == I ? (Codec<Ts>::read(r, v.template emplace<I>()), true) : false) || ...));
   }
 };
 
