@@ -10,6 +10,7 @@ packages=(
   python3 python3-dask python3-joblib python3-numpy libopenblas0-pthread
   python3-distributed libxxhash-dev libeigen3-dev libmsgpack-cxx-dev
   libzmq3-dev cppzmq-dev libcli11-dev iproute2 procps libzstd-dev libopenblas-dev nlohmann-json3-dev python3-zarr
+  clang libclang-rt-14-dev
 )
 
 missing=()
