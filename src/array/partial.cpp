@@ -1,16 +1,23 @@
 #include "partial.hpp"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <new>
 #include <string>
 
 #include "evaluator.hpp"
 #include "ops.hpp"
 
 namespace weft::array::detail {
+
+namespace {
+constexpr std::size_t kMapThreshold = std::size_t{1} << 20;
+}  // namespace
 
 DType reduce_dtype(ReduceKind kind, DType input) noexcept {
   switch (kind) {
@@ -63,6 +70,17 @@ DType partial_dtype(ReduceKind kind, DType input) noexcept {
 
 std::pair<Dense, std::byte*> allocate(DType dtype, const Shape& shape) {
   const auto bytes = static_cast<std::size_t>(count_of(shape)) * itemsize(dtype);
+  // Large blocks are mapped directly, so that freeing one returns its pages to the system at
+  // once: through malloc, freed blocks stay cached in per-thread arenas and the process's
+  // resident memory grows with every thread that ever held a block.
+  if (bytes >= kMapThreshold) {
+    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    std::shared_ptr<std::byte> owner(static_cast<std::byte*>(p),
+                                     [bytes](std::byte* q) { munmap(q, bytes); });
+    std::byte* data = owner.get();
+    return {Dense(dtype, shape, Buffer(data, bytes, std::move(owner))), data};
+  }
   std::shared_ptr<std::byte[]> owner(
       new (std::align_val_t{64}) std::byte[bytes + 1],
       [](std::byte* p) { operator delete[](p, std::align_val_t{64}); });

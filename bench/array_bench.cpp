@@ -1,0 +1,60 @@
+// (x + x.T).sum() and x.mean(axis=0) on a random normal array with weft::array, timed, with
+// the process's peak resident memory: the weft side of bench/peers/array_peers.py.
+//
+//   array_bench [--weft-runtime=threads:2] [N] [BLOCK]     (default 20000 2000)
+//
+// Each line: "weft <workload> n=N block=B: T s, peak RSS M MB". Peak RSS is the process's
+// high-water mark (getrusage ru_maxrss), so the sum runs first and mean's figure covers both.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include <weft/array.hpp>
+#include <weft/weft.hpp>
+
+namespace wa = weft::array;
+
+namespace {
+
+double peak_rss_mb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+template <class F>
+double seconds(F&& f) {
+  const auto t0 = std::chrono::steady_clock::now();
+  f();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  weft::Runtime rt = weft::init(argc, argv);
+  std::vector<std::int64_t> sizes;  // positional arguments; --weft-* flags are init's
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]).rfind("--", 0) != 0) sizes.push_back(std::atoll(argv[i]));
+  }
+  const std::int64_t n = sizes.size() > 0 ? sizes[0] : 20000;
+  const std::int64_t block = sizes.size() > 1 ? sizes[1] : 2000;
+  wa::Array x = wa::random_normal({n, n}, {block, block}, {.seed = 0});
+  std::printf("runtime: %s\n", rt.describe().c_str());
+
+  double total = 0;
+  const double t_sum = seconds([&] { total = (x + x.T()).sum().compute().item<double>(); });
+  std::printf("weft sum(x+x.T) n=%lld block=%lld: %.3f s, peak RSS %.0f MB (value %.3f)\n",
+              static_cast<long long>(n), static_cast<long long>(block), t_sum, peak_rss_mb(),
+              total);
+  double first = 0;
+  const double t_mean = seconds([&] { first = x.mean({.axis = {0}}).compute().at<double>({0}); });
+  std::printf("weft mean(x,axis=0) n=%lld block=%lld: %.3f s, peak RSS %.0f MB (first %.6f)\n",
+              static_cast<long long>(n), static_cast<long long>(block), t_mean, peak_rss_mb(),
+              first);
+  return 0;
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""The peers of bench/array_bench.cpp: (x + x.T).sum() and x.mean(axis=0) on a random normal
+array, with dask.array on its threaded scheduler, and with NumPy when the whole array fits
+in memory (x and x + x.T at once).
+
+usage: array_peers.py [--peer dask|numpy] [N] [BLOCK]       (default: dask, 20000 2000)
+
+Prints lines in array_bench's format. Run one peer per process, so that each peak resident
+memory (getrusage ru_maxrss) is that peer's own. Run both sides with:
+    build/bench/array_bench --weft-runtime=threads:2 && /usr/bin/python3 bench/peers/array_peers.py
+"""
+import argparse
+import os
+import resource
+import time
+
+
+def peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def timed(f):
+    t0 = time.perf_counter()
+    value = f()
+    return time.perf_counter() - t0, value
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--peer", choices=["dask", "numpy"], default="dask")
+    ap.add_argument("n", nargs="?", type=int, default=20000)
+    ap.add_argument("block", nargs="?", type=int, default=2000)
+    a = ap.parse_args()
+    n, b = a.n, a.block
+    if a.peer == "dask":
+        import dask
+        import dask.array as da
+
+        dask.config.set(scheduler="threads", num_workers=2)
+        x = da.random.RandomState(0).standard_normal((n, n), chunks=(b, b))
+        t, v = timed(lambda: float((x + x.T).sum().compute()))
+        print(f"dask sum(x+x.T) n={n} block={b}: {t:.3f} s, peak RSS {peak_rss_mb():.0f} MB (value {v:.3f})")
+        t, m = timed(lambda: x.mean(axis=0).compute())
+        print(f"dask mean(x,axis=0) n={n} block={b}: {t:.3f} s, peak RSS {peak_rss_mb():.0f} MB (first {m[0]:.6f})")
+        return
+    import numpy as np
+
+    need = 3 * n * n * 8  # x, x.T's sum and a temporary
+    avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    if need > avail * 0.8:
+        print(f"numpy n={n}: skipped, needs {need / 2**30:.1f} GiB of {avail / 2**30:.1f} GiB free")
+        return
+    rng = np.random.default_rng(0)
+    t_gen, x = timed(lambda: rng.standard_normal((n, n)))
+    t, v = timed(lambda: float((x + x.T).sum()))
+    print(f"numpy sum(x+x.T) n={n}: {t + t_gen:.3f} s with generation ({t:.3f} s without), "
+          f"peak RSS {peak_rss_mb():.0f} MB (value {v:.3f})")
+    t, m = timed(lambda: x.mean(axis=0))
+    print(f"numpy mean(x,axis=0) n={n}: {t:.3f} s (array given), peak RSS {peak_rss_mb():.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
