@@ -52,6 +52,14 @@ class TaskError : public Error {
   std::exception_ptr original_;
 };
 
+// On a cluster: the workers running a task died as many times as the scheduler allows
+// (Dask's KilledWorker); the task may be what kills them. worker() lists the workers it
+// died on, and the dependents of the task fail with the same error.
+class KilledWorkerError : public TaskError {
+ public:
+  using TaskError::TaskError;
+};
+
 // A task was cancelled before it started, or depends on one that was.
 class CancelledError : public Error {
  public:

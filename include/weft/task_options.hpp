@@ -13,7 +13,9 @@ struct TaskOptions {
   // Shown in errors and diagnostics. Default: the WEFT_REMOTE name of a registered
   // function, else the callable's type name.
   std::string name;
-  // How many times to run the task again after it throws before reporting the error.
+  // How many times to run the task again after it throws before reporting the error. On a
+  // cluster, also how many more deaths of the workers running it are tolerated beyond the
+  // scheduler's allowance (3) before it fails with KilledWorkerError.
   int retries = 0;
 
   // What the task needs of a worker, as in Ray. Cluster runtimes place a task only on a

@@ -21,8 +21,12 @@ constexpr auto kHeartbeatEvery = std::chrono::seconds(1);
 constexpr auto kDeferFor = std::chrono::milliseconds(2);
 constexpr std::size_t kDeferAtMost = 4096;
 
-TaskError to_task_error(const net::RemoteError& e) {
-  return TaskError(e.type_name, e.message, e.task_name, e.worker);
+std::exception_ptr to_task_error(const net::RemoteError& e) {
+  if (e.type_name == "weft::KilledWorkerError") {
+    return std::make_exception_ptr(
+        KilledWorkerError(e.type_name, e.message, e.task_name, e.worker));
+  }
+  return std::make_exception_ptr(TaskError(e.type_name, e.message, e.task_name, e.worker));
 }
 
 }  // namespace
@@ -356,7 +360,7 @@ void Cluster::on_objects(std::uint32_t worker, const net::Objects& o) {
 
 void Cluster::on_erred(const net::Erred& e) {
   for (const net::ErredItem& item : e.tasks) {
-    const std::exception_ptr error = std::make_exception_ptr(to_task_error(item.error));
+    const std::exception_ptr error = to_task_error(item.error);
     if (actor_routes_.count(item.id) > 0) on_actor_failed(item.id, error);
     fail_entry(item.id, error);
   }

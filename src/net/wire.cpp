@@ -172,13 +172,17 @@ void send_parts(zmq::socket_t& socket, std::string_view routing_id, std::span<co
   }
 }
 
-bool receive(zmq::socket_t& socket, std::vector<Buffer>& parts) {
+bool receive(zmq::socket_t& socket, std::vector<Buffer>& parts, int* source_fd) {
   parts.clear();
+  if (source_fd != nullptr) *source_fd = -1;
   while (true) {
     auto msg = std::make_shared<zmq::message_t>();
     const auto got =
         socket.recv(*msg, parts.empty() ? zmq::recv_flags::dontwait : zmq::recv_flags::none);
     if (!got) return false;
+    // A ROUTER's routing-id frame lacks the connection's metadata when zmq_poll prefetched
+    // it, so the descriptor is taken from whichever frame has it.
+    if (source_fd != nullptr && *source_fd < 0) *source_fd = zmq_msg_get(msg->handle(), ZMQ_SRCFD);
     const bool more = msg->more();
     const void* data = msg->data();
     const std::size_t size = msg->size();

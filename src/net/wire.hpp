@@ -67,8 +67,10 @@ void send(zmq::socket_t& socket, std::string_view routing_id, Kind kind, const T
 }
 
 // Receives one multipart message without blocking; false when none is waiting. Each part
-// becomes a Buffer that owns the received ZeroMQ frame (no copy).
-bool receive(zmq::socket_t& socket, std::vector<Buffer>& parts);
+// becomes a Buffer that owns the received ZeroMQ frame (no copy). With `source_fd`, also
+// the file descriptor of the connection it came in on, or -1 (to match a ROUTER's peers with the
+// disconnections its monitor reports).
+bool receive(zmq::socket_t& socket, std::vector<Buffer>& parts, int* source_fd = nullptr);
 
 // How long the client's I/O thread keeps polling without sleeping after it sent requests:
 // answers typically come within tens of microseconds, while waking a thread that sleeps in

@@ -82,8 +82,8 @@ struct Config {
   std::uint32_t sample_size = 4;
   // At most this many holders per dependency are scanned by placement and listed in RunTask.
   std::uint32_t max_holders_listed = 8;
-  // A task assigned to this many workers that died is erred (Dask's allowed-failures): it
-  // probably kills them.
+  // A task assigned to this many workers that died, plus its retries left, is erred (Dask's
+  // allowed-failures): it probably kills them.
   std::uint32_t allowed_losses = 3;
   bool stealing = true;
   // Workers with free slots that a Tick lets look for work to steal.
@@ -106,6 +106,8 @@ struct Stats {
   std::uint64_t steals_confirmed = 0;
   std::uint64_t retries = 0;
   std::uint64_t recomputations = 0;  // released tasks brought back to rebuild lost objects
+  std::uint64_t workers_lost = 0;    // WorkerLeft events of joined workers
+  std::uint64_t reassigned = 0;      // tasks taken back from a lost worker and placed again
   std::uint64_t ignored_events = 0;  // stale or invalid (unknown ids, duplicate submissions)
   std::uint64_t tasks = 0;           // records alive
   std::uint64_t queued = 0;          // tasks in kQueued
@@ -292,6 +294,9 @@ class Scheduler {
 
   // Erred tasks' errors, by record (lookups only). Shared: one failure errs many dependents.
   std::unordered_map<std::uint32_t, std::shared_ptr<const detail::ErrorInfo>> errors_;
+  // The workers that died while a task was assigned to them, for the error that names them
+  // once allowed_losses is reached. Only tasks that lost a worker have an entry.
+  std::unordered_map<std::uint32_t, std::vector<WorkerId>> died_on_;
   // Steals in flight: task record -> thief (kNone once the thief left). Ordered, so a
   // departing thief's steals are visited deterministically.
   std::map<std::uint32_t, std::uint32_t> steals_;

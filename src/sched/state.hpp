@@ -144,6 +144,7 @@ struct PrefixStat {
 struct ErrorInfo {
   TaskId origin;
   std::string error;
+  std::vector<WorkerId> died_on = {};  // set when workers dying while it ran erred it
 };
 
 }  // namespace weft::sched::detail

@@ -184,7 +184,8 @@ void Scheduler::fail(std::uint32_t x, const std::shared_ptr<const detail::ErrorI
     TaskRec& t = task(y);
     if (!computing(t.state)) continue;
     errors_[y] = error;
-    if ((t.flags & kWanted) != 0) emit(TaskErred{t.id, error->origin, error->error});
+    if ((t.flags & kWanted) != 0)
+      emit(TaskErred{t.id, error->origin, error->error, error->died_on});
     for (const detail::Edge e : t.dependents) {
       if (valid(e) && computing(task(e.task).state)) cascade_.push_back(e.task);
     }
@@ -243,6 +244,7 @@ void Scheduler::maybe_forget(std::uint32_t x) {
 void Scheduler::forget(std::uint32_t x) {
   TaskRec& t = task(x);
   if (t.state == TaskState::kErred) errors_.erase(x);
+  if (t.losses != 0) died_on_.erase(x);
   task_index_.erase(t.id, [this](std::uint32_t i) { return tasks_[i].id; });
   ++t.gen;  // from here on, edges to x are stale
   t.state = TaskState::kForgotten;

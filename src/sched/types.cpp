@@ -115,7 +115,9 @@ std::ostream& operator<<(std::ostream& os, const TaskDone& a) {
             << '}';
 }
 std::ostream& operator<<(std::ostream& os, const TaskErred& a) {
-  return os << "TaskErred{task=" << a.task << " origin=" << a.origin << " error=" << a.error << '}';
+  os << "TaskErred{task=" << a.task << " origin=" << a.origin << " error=" << a.error;
+  for (WorkerId w : a.died_on) os << " died_on=" << w;
+  return os << '}';
 }
 std::ostream& operator<<(std::ostream& os, const TaskCancelled& a) {
   return os << "TaskCancelled{task=" << a.task << '}';

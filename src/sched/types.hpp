@@ -228,6 +228,9 @@ struct TaskErred {
   TaskId task = kNoTask;
   TaskId origin = kNoTask;
   std::string error;
+  // The workers that died while `origin` ran on them, when that is why it erred (Dask's
+  // KilledWorker); empty otherwise.
+  std::vector<WorkerId> died_on = {};
   bool operator==(const TaskErred&) const = default;
 };
 

@@ -71,6 +71,7 @@ void Scheduler::worker_left(std::uint32_t w) {
   WorkerRec& W = workers_[w];
   W.alive = false;
   --alive_workers_;
+  ++stats_.workers_lost;
   for (std::uint16_t c : W.classes) ready_workers_[c].erase(w);
   backlogged_.erase(w);
   for (auto& [x, thief] : steals_) {
@@ -82,6 +83,7 @@ void Scheduler::worker_left(std::uint32_t w) {
     unassign(x);
     TaskRec& t = task(x);
     if (t.losses < 0xff) ++t.losses;
+    died_on_[x].push_back(W.id);
   }
 
   lost_.clear();
@@ -101,12 +103,15 @@ void Scheduler::worker_left(std::uint32_t w) {
   for (std::uint32_t x : orphans) {
     TaskRec& t = task(x);
     if (t.state != TaskState::kWaiting) continue;  // erred or cancelled by a cascade
-    if (t.losses >= config_.allowed_losses) {
+    if (t.losses >= config_.allowed_losses + t.retries_left) {
       fail(x, std::make_shared<const detail::ErrorInfo>(detail::ErrorInfo{
-                  t.id, "worker died while running the task (" + std::to_string(t.losses) +
-                            " times); it may be what kills them"}));
-    } else if (t.missing == 0) {
-      make_ready(x);
+                  t.id,
+                  "worker died while running the task (" + std::to_string(t.losses) +
+                      " times); it may be what kills them",
+                  died_on_[x]}));
+    } else {
+      ++stats_.reassigned;
+      if (t.missing == 0) make_ready(x);
     }
   }
 

@@ -2,8 +2,10 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -33,6 +35,7 @@ class Server {
   explicit Server(const Options& o)
       : options_(o),
         socket_(net::make_socket(zmq::socket_type::router)),
+        monitor_(net::make_socket(zmq::socket_type::pair)),
         sched_(sched::Config{.pipeline_seconds = 0.002, .report_forgotten = true}) {}
 
   int run(const std::atomic<bool>* stop);
@@ -43,6 +46,7 @@ class Server {
     std::uint32_t id = 0;
     Clock::time_point last_seen;
     net::WorkerInfo info;  // workers
+    int fd = -1;           // workers: their connection, as the monitor names it
   };
   struct Batches {
     net::Run run;
@@ -51,8 +55,9 @@ class Server {
     net::Erred erred;
   };
 
-  void on_message(const std::string& from, std::vector<Buffer>& parts);
-  void on_hello(const std::string& from, const net::Hello& h);
+  void on_message(const std::string& from, int fd, std::vector<Buffer>& parts);
+  void on_hello(const std::string& from, int fd, const net::Hello& h);
+  void on_disconnected(int fd);
   void on_submit(const Peer& client, net::Submit& s);
   void remove_worker(const std::string& route);
   void handle(const sched::Event& e);
@@ -67,6 +72,10 @@ class Server {
 
   Options options_;
   zmq::socket_t socket_;
+  // Reports the ROUTER's closed connections: a worker killed outright (its kernel closes
+  // the connection) is lost at once instead of after the heartbeat timeout.
+  zmq::socket_t monitor_;
+  std::unordered_map<int, std::string> worker_fds_;  // connection -> routing id
   std::string address_;
   sched::Scheduler sched_;
   std::vector<sched::Action> actions_;
@@ -79,6 +88,9 @@ class Server {
   std::unordered_map<std::uint64_t, net::Call> calls_;  // until the task is forgotten
   std::map<std::string, Batches> out_;                  // by routing id
   std::unordered_map<std::string, net::NamedActor> actor_names_;
+  // Every worker that ever joined, for errors that name workers which have since died.
+  std::unordered_map<std::uint32_t, std::string> worker_names_;
+  std::unordered_set<std::string> lost_workers_;  // routes of workers timed out
 };
 
 int Server::run(const std::atomic<bool>* stop) {
@@ -92,22 +104,45 @@ int Server::run(const std::atomic<bool>* stop) {
     throw ConfigError("weft scheduler: cannot listen on '" + options_.listen + "': " + e.what());
   }
   address_ = net::bound_address(socket_);
+  const std::string monitor =
+      "inproc://weft-scheduler-monitor-" + std::to_string(reinterpret_cast<std::uintptr_t>(this));
+  if (zmq_socket_monitor(socket_.handle(), monitor.c_str(), ZMQ_EVENT_DISCONNECTED) != 0) {
+    throw Error(std::string("weft scheduler: cannot monitor its socket: ") +
+                zmq_strerror(zmq_errno()));
+  }
+  monitor_.connect(monitor);
   if (options_.on_ready) options_.on_ready(address_);
 
   std::vector<Buffer> parts;
   auto next_tick = Clock::now();
   const auto origin = Clock::now();
   while (!stopping_ && (stop == nullptr || !stop->load())) {
-    std::vector<zmq::pollitem_t> items{{socket_.handle(), 0, ZMQ_POLLIN, 0}};
+    std::vector<zmq::pollitem_t> items{{socket_.handle(), 0, ZMQ_POLLIN, 0},
+                                       {monitor_.handle(), 0, ZMQ_POLLIN, 0}};
     net::poll(items, {}, std::chrono::milliseconds(100));
-    for (int n = 0; n < 4096 && net::receive(socket_, parts); ++n) {
-      if (parts.size() < 2) continue;
+    // Disconnections first: a connection's descriptor can be reused by a new peer only after
+    // the old one's event was queued, so a new worker's hello never precedes it.
+    while (net::receive(monitor_, parts)) {
+      std::uint16_t event = 0;
+      std::int32_t fd = -1;
+      if (parts.size() != 2 || parts[0].size() != 6) continue;
+      std::memcpy(&event, parts[0].data(), 2);
+      std::memcpy(&fd, parts[0].data() + 2, 4);
+      if (event == ZMQ_EVENT_DISCONNECTED) on_disconnected(fd);
+    }
+    bool drained = false;
+    for (int n = 0; !drained && n < 4096; ++n) {
+      int fd = -1;
+      drained = !net::receive(socket_, parts, &fd);
+      if (drained || parts.size() < 2) continue;
       const std::string from(reinterpret_cast<const char*>(parts[0].data()), parts[0].size());
       parts.erase(parts.begin());
-      on_message(from, parts);
+      on_message(from, fd, parts);
     }
     const auto now = Clock::now();
-    if (now >= next_tick) {
+    // Silence counts only once everything received was read: a busy scheduler (a burst of
+    // submissions) must not take its own backlog for workers' silence.
+    if (now >= next_tick && drained) {
       next_tick = now + std::chrono::milliseconds(100);
       const auto limit = std::chrono::duration<double>(options_.heartbeat_timeout);
       std::vector<std::string> dead;
@@ -118,6 +153,7 @@ int Server::run(const std::atomic<bool>* stop) {
         std::fprintf(stderr, "weft scheduler: worker %u (%s) sent no heartbeat for %.1f s: lost\n",
                      peers_[route].id, peers_[route].info.name.c_str(), options_.heartbeat_timeout);
         remove_worker(route);
+        lost_workers_.insert(route);
       }
       handle(sched::Tick{std::chrono::duration<double>(now - origin).count()});
     }
@@ -126,15 +162,16 @@ int Server::run(const std::atomic<bool>* stop) {
   for (const auto& [route, p] : peers_) {
     if (p.role != net::Role::kObserver) send_to(route, net::Kind::kShutdown, net::Empty{});
   }
+  zmq_socket_monitor(socket_.handle(), nullptr, 0);
   // Let ZeroMQ deliver the shutdown before the process exits (see serve_role_if_requested).
   socket_.set(zmq::sockopt::linger, 1000);
   return 0;
 }
 
-void Server::on_message(const std::string& from, std::vector<Buffer>& parts) {
+void Server::on_message(const std::string& from, int fd, std::vector<Buffer>& parts) {
   try {
     const net::Kind kind = net::kind_of(parts);
-    if (kind == net::Kind::kHello) return on_hello(from, net::payload<net::Hello>(parts));
+    if (kind == net::Kind::kHello) return on_hello(from, fd, net::payload<net::Hello>(parts));
     if (kind == net::Kind::kStatusQuery) return send_to(from, net::Kind::kStatus, status());
     if (kind == net::Kind::kShutdownQuery) {
       stopping_ = true;
@@ -142,6 +179,14 @@ void Server::on_message(const std::string& from, std::vector<Buffer>& parts) {
     }
     auto it = peers_.find(from);
     if (it == peers_.end()) {
+      if (lost_workers_.count(from) > 0) {
+        // Declared lost (too long silent), yet alive: its tasks and objects were given up,
+        // so it must not go on as if it were still a member. It stops; a supervisor (the
+        // local cluster, or whoever started it) may start a fresh one.
+        send_to(from, net::Kind::kShutdown, net::Empty{});
+        lost_workers_.erase(from);
+        return;
+      }
       std::fprintf(stderr, "weft scheduler: ignored %s from a peer that has not said hello\n",
                    net::to_string(kind));
       return;
@@ -223,13 +268,15 @@ void Server::on_message(const std::string& from, std::vector<Buffer>& parts) {
   }
 }
 
-void Server::on_hello(const std::string& from, const net::Hello& h) {
+void Server::on_hello(const std::string& from, int fd, const net::Hello& h) {
   if (peers_.count(from) > 0) return;
   Peer p;
   p.role = h.role;
   p.last_seen = Clock::now();
   if (h.role == net::Role::kWorker) {
     p.id = next_worker_++;
+    p.fd = fd;
+    if (fd >= 0) worker_fds_[fd] = from;
     p.info = net::WorkerInfo{p.id, h.name, h.host, h.data_address, h.nthreads, h.node};
     send_to(from, net::Kind::kWelcome, net::Welcome{p.id});
     net::Workers everyone;
@@ -241,6 +288,7 @@ void Server::on_hello(const std::string& from, const net::Hello& h) {
       if (other.role != net::Role::kObserver) send_to(route, net::Kind::kWorkers, joined);
     }
     workers_[p.id] = from;
+    worker_names_[p.id] = h.name;
     peers_[from] = p;
     handle(sched::WorkerJoined{p.id, h.nthreads, sched::Resources{.cpus = 0, .custom = h.resources},
                                h.memory_limit});
@@ -279,10 +327,25 @@ void Server::on_submit(const Peer& client, net::Submit& s) {
   }
 }
 
+void Server::on_disconnected(int fd) {
+  auto it = worker_fds_.find(fd);
+  if (it == worker_fds_.end()) return;
+  const std::string route = it->second;
+  worker_fds_.erase(it);
+  auto peer = peers_.find(route);
+  if (peer == peers_.end()) return;
+  std::fprintf(stderr, "weft scheduler: worker %u (%s) disconnected: lost\n", peer->second.id,
+               peer->second.info.name.c_str());
+  remove_worker(route);
+}
+
 void Server::remove_worker(const std::string& route) {
   auto it = peers_.find(route);
   if (it == peers_.end()) return;
   const std::uint32_t id = it->second.id;
+  if (auto fd = worker_fds_.find(it->second.fd); fd != worker_fds_.end() && fd->second == route) {
+    worker_fds_.erase(fd);
+  }
   peers_.erase(it);
   workers_.erase(id);
   out_.erase(route);
@@ -304,9 +367,16 @@ net::RemoteError Server::error_of(const sched::TaskErred& e) const {
     return serde::decode<net::RemoteError>(std::span<const std::byte>(p, e.error.size() - 1));
   }
   auto it = calls_.find(e.origin);
-  return net::RemoteError{"weft::Error", e.error,
-                          it == calls_.end() ? std::to_string(e.origin) : it->second.name,
-                          "scheduler"};
+  std::string task = it == calls_.end() ? std::to_string(e.origin) : it->second.name;
+  if (e.died_on.empty())
+    return net::RemoteError{"weft::Error", e.error, std::move(task), "scheduler"};
+  std::string workers;
+  for (std::uint32_t w : e.died_on) {
+    auto name = worker_names_.find(w);
+    workers += (workers.empty() ? "" : ", ") +
+               (name == worker_names_.end() ? "worker " + std::to_string(w) : name->second);
+  }
+  return net::RemoteError{"weft::KilledWorkerError", e.error, std::move(task), std::move(workers)};
 }
 
 void Server::apply_actions() {
@@ -394,9 +464,14 @@ net::Status Server::status() const {
   const sched::Stats& st = sched_.stats();
   const std::uint64_t busy = st.queued + st.processing + st.objects;
   const std::uint64_t waiting = st.tasks > busy ? st.tasks - busy : 0;
-  s.tasks = {{"queued", st.queued},   {"processing", st.processing},
-             {"memory", st.objects},  {"other", waiting},
-             {"retried", st.retries}, {"recomputed", st.recomputations}};
+  s.tasks = {{"queued", st.queued},
+             {"processing", st.processing},
+             {"memory", st.objects},
+             {"other", waiting},
+             {"retried", st.retries},
+             {"recomputed", st.recomputations},
+             {"workers lost", st.workers_lost},
+             {"reassigned", st.reassigned}};
   s.bytes = st.bytes;
   return s;
 }

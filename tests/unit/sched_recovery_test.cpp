@@ -92,7 +92,10 @@ TEST(RecoveryTest, TaskThatKeepsKillingWorkersIsErred) {
   EXPECT_EQ(h(WorkerJoined{2, 1}), (Actions{RunTask{1, 2, {}}}));
   const std::string error =
       "worker died while running the task (2 times); it may be what kills them";
-  EXPECT_EQ(h(WorkerLeft{2}), (Actions{TaskErred{1, 1, error}, TaskErred{2, 1, error}}));
+  EXPECT_EQ(h(WorkerLeft{2}),
+            (Actions{TaskErred{1, 1, error, {1, 2}}, TaskErred{2, 1, error, {1, 2}}}));
+  EXPECT_EQ(h.s.stats().workers_lost, 2u);
+  EXPECT_EQ(h.s.stats().reassigned, 1u);
 }
 
 // Workers die and join while a graph of 2,000 tasks runs; every result still arrives, and
