@@ -19,10 +19,16 @@ def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def cpu_seconds():
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return u.ru_utime + u.ru_stime
+
+
 def timed(f):
-    t0 = time.perf_counter()
+    """Wall seconds, CPU seconds (user + system, steadier on a shared machine), value."""
+    t0, c0 = time.perf_counter(), cpu_seconds()
     value = f()
-    return time.perf_counter() - t0, value
+    return time.perf_counter() - t0, cpu_seconds() - c0, value
 
 
 def main():
@@ -38,10 +44,10 @@ def main():
 
         dask.config.set(scheduler="threads", num_workers=2)
         x = da.random.RandomState(0).standard_normal((n, n), chunks=(b, b))
-        t, v = timed(lambda: float((x + x.T).sum().compute()))
-        print(f"dask sum(x+x.T) n={n} block={b}: {t:.3f} s, peak RSS {peak_rss_mb():.0f} MB (value {v:.3f})")
-        t, m = timed(lambda: x.mean(axis=0).compute())
-        print(f"dask mean(x,axis=0) n={n} block={b}: {t:.3f} s, peak RSS {peak_rss_mb():.0f} MB (first {m[0]:.6f})")
+        t, c, v = timed(lambda: float((x + x.T).sum().compute()))
+        print(f"dask sum(x+x.T) n={n} block={b}: {t:.3f} s, cpu {c:.3f} s, peak RSS {peak_rss_mb():.0f} MB (value {v:.3f})")
+        t, c, m = timed(lambda: x.mean(axis=0).compute())
+        print(f"dask mean(x,axis=0) n={n} block={b}: {t:.3f} s, cpu {c:.3f} s, peak RSS {peak_rss_mb():.0f} MB (first {m[0]:.6f})")
         return
     import numpy as np
 
@@ -51,11 +57,11 @@ def main():
         print(f"numpy n={n}: skipped, needs {need / 2**30:.1f} GiB of {avail / 2**30:.1f} GiB free")
         return
     rng = np.random.default_rng(0)
-    t_gen, x = timed(lambda: rng.standard_normal((n, n)))
-    t, v = timed(lambda: float((x + x.T).sum()))
+    t_gen, _, x = timed(lambda: rng.standard_normal((n, n)))
+    t, _, v = timed(lambda: float((x + x.T).sum()))
     print(f"numpy sum(x+x.T) n={n}: {t + t_gen:.3f} s with generation ({t:.3f} s without), "
           f"peak RSS {peak_rss_mb():.0f} MB (value {v:.3f})")
-    t, m = timed(lambda: x.mean(axis=0))
+    t, _, m = timed(lambda: x.mean(axis=0))
     print(f"numpy mean(x,axis=0) n={n}: {t:.3f} s (array given), peak RSS {peak_rss_mb():.0f} MB")
 
 

@@ -72,9 +72,11 @@ std::pair<Dense, std::byte*> allocate(DType dtype, const Shape& shape) {
   const auto bytes = static_cast<std::size_t>(count_of(shape)) * itemsize(dtype);
   // Large blocks are mapped directly, so that freeing one returns its pages to the system at
   // once: through malloc, freed blocks stay cached in per-thread arenas and the process's
-  // resident memory grows with every thread that ever held a block.
+  // resident memory grows with every thread that ever held a block. MAP_POPULATE faults the
+  // pages in with one call instead of one fault per page.
   if (bytes >= kMapThreshold) {
-    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
     if (p == MAP_FAILED) throw std::bad_alloc();
     std::shared_ptr<std::byte> owner(static_cast<std::byte*>(p),
                                      [bytes](std::byte* q) { munmap(q, bytes); });
