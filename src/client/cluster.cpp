@@ -67,7 +67,8 @@ Cluster::Cluster(const Options& options)
   if (!ready) {
     const std::string why =
         !welcomed_ ? "the scheduler at " + address_ + " did not answer within " +
-                         std::to_string(options.timeout) + " s"
+                         std::to_string(options.timeout) +
+                         " s (is it running there, and is WEFT_KEY the cluster's key file?)"
                    : "only " + std::to_string(worker_count_) + " of " +
                          std::to_string(options.min_workers) + " workers joined the scheduler at " +
                          address_ + " within " + std::to_string(options.timeout) + " s";

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "client/cluster.hpp"
+#include "net/security.hpp"
 #include "net/wire.hpp"
 #include "server/scheduler_server.hpp"
 #include "store/shared_memory.hpp"
@@ -49,7 +50,8 @@ bool is_weft_variable(const char* entry) {
   return std::strncmp(entry, "WEFT_ROLE=", 10) == 0 ||
          std::strncmp(entry, "WEFT_SCHEDULER=", 15) == 0 ||
          std::strncmp(entry, "WEFT_NTHREADS=", 14) == 0 ||
-         std::strncmp(entry, "WEFT_READY_FD=", 14) == 0;
+         std::strncmp(entry, "WEFT_READY_FD=", 14) == 0 ||
+         std::strncmp(entry, "WEFT_CLUSTER_SECRET=", 20) == 0;
 }
 
 std::string read_line(int fd, double timeout) {
@@ -79,11 +81,22 @@ const char* env_or(const char* name, const char* fallback) {
 
 LocalCluster::LocalCluster(int workers, int threads, double timeout) : argv_(own_arguments()) {
   if (argv_.empty()) throw Error("weft: cannot read this program's arguments to start workers");
+  // A key made for this cluster alone, handed to the children in their environment (which
+  // only this user can read); WEFT_INSECURE=1, which they inherit, turns it off.
+  std::string secret;
+  const char* insecure = std::getenv("WEFT_INSECURE");
+  if (insecure != nullptr && std::string(insecure) == "1") {
+    net::use_no_security();
+  } else {
+    const net::KeyPair keys = net::generate_keys();
+    net::use_cluster_key(keys);
+    secret = "WEFT_CLUSTER_SECRET=" + keys.secret_key;
+  }
   int ready[2];
   if (::pipe2(ready, O_CLOEXEC) != 0) throw Error("weft: pipe: " + std::string(strerror(errno)));
   try {
-    pids_.push_back(
-        spawn({"WEFT_ROLE=scheduler", "WEFT_READY_FD=" + std::to_string(ready[1])}, ready[1]));
+    pids_.push_back(spawn(
+        {"WEFT_ROLE=scheduler", "WEFT_READY_FD=" + std::to_string(ready[1]), secret}, ready[1]));
   } catch (...) {
     ::close(ready[0]);
     ::close(ready[1]);
@@ -97,7 +110,7 @@ LocalCluster::LocalCluster(int workers, int threads, double timeout) : argv_(own
   }
   for (int i = 0; i < workers; ++i) {
     pids_.push_back(spawn({"WEFT_ROLE=worker", "WEFT_SCHEDULER=" + address_,
-                           "WEFT_NTHREADS=" + std::to_string(threads)},
+                           "WEFT_NTHREADS=" + std::to_string(threads), secret},
                           -1));
   }
 }
@@ -130,7 +143,9 @@ pid_t LocalCluster::spawn(const std::vector<std::string>& extra_env, int keep_fd
   for (char** e = environ; *e != nullptr; ++e) {
     if (!is_weft_variable(*e)) env.emplace_back(*e);
   }
-  env.insert(env.end(), extra_env.begin(), extra_env.end());
+  for (const std::string& e : extra_env) {
+    if (!e.empty()) env.push_back(e);
+  }
   std::vector<char*> envp;
   for (std::string& s : env) envp.push_back(s.data());
   envp.push_back(nullptr);
@@ -161,6 +176,12 @@ void serve_role_if_requested() {
   const char* role = role_name.c_str();
   int code = 0;
   try {
+    if (const char* secret = std::getenv("WEFT_CLUSTER_SECRET"); secret != nullptr) {
+      net::use_cluster_key(net::keys_from_secret(secret));
+      ::unsetenv("WEFT_CLUSTER_SECRET");
+    } else {
+      net::configure_security_from_env(std::string("weft ") + role);
+    }
     if (std::strcmp(role, "scheduler") == 0) {
       server::Options o;
       o.listen = env_or("WEFT_LISTEN", "tcp://127.0.0.1:0");
@@ -190,6 +211,7 @@ void serve_role_if_requested() {
   }
   // Sockets are closed by now; terminating the context sends what they still hold (up to
   // their linger time).
+  net::stop_authentication();
   net::context().close();
   std::fflush(stdout);
   std::fflush(stderr);

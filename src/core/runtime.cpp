@@ -11,6 +11,7 @@
 #include "cluster/local_cluster.hpp"
 #include "exec/inline_executor.hpp"
 #include "exec/thread_pool.hpp"
+#include "net/security.hpp"
 #include "weft/error.hpp"
 
 namespace weft {
@@ -59,6 +60,7 @@ std::unique_ptr<detail::Backend> make_backend(Global& g, const Config& config) {
       }
     }
     case RuntimeKind::kConnect: {
+      net::configure_security_from_env("weft (runtime connect:" + config.address + ")");
       detail::Cluster::Options o;
       o.address = config.address;
       o.timeout = config.timeout;

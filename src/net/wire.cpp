@@ -1,5 +1,7 @@
 #include "net/wire.hpp"
 
+#include "net/security.hpp"
+
 #include <unistd.h>
 
 #include <array>
@@ -149,6 +151,7 @@ zmq::socket_t make_socket(zmq::socket_type type) {
   s.set(zmq::sockopt::sndhwm, 0);
   s.set(zmq::sockopt::rcvhwm, 0);
   if (type == zmq::socket_type::router) s.set(zmq::sockopt::router_mandatory, 0);
+  secure(s, type);
   return s;
 }
 

@@ -58,6 +58,7 @@ class Server {
   void on_message(const std::string& from, int fd, std::vector<Buffer>& parts);
   void on_hello(const std::string& from, int fd, const net::Hello& h);
   void on_disconnected(int fd);
+  void on_refused(const char* why);
   void on_submit(const Peer& client, net::Submit& s);
   void remove_worker(const std::string& route);
   void handle(const sched::Event& e);
@@ -76,6 +77,8 @@ class Server {
   // the connection) is lost at once instead of after the heartbeat timeout.
   zmq::socket_t monitor_;
   std::unordered_map<int, std::string> worker_fds_;  // connection -> routing id
+  std::uint64_t refused_ = 0;
+  Clock::time_point next_refusal_log_;
   std::string address_;
   sched::Scheduler sched_;
   std::vector<sched::Action> actions_;
@@ -106,7 +109,9 @@ int Server::run(const std::atomic<bool>* stop) {
   address_ = net::bound_address(socket_);
   const std::string monitor =
       "inproc://weft-scheduler-monitor-" + std::to_string(reinterpret_cast<std::uintptr_t>(this));
-  if (zmq_socket_monitor(socket_.handle(), monitor.c_str(), ZMQ_EVENT_DISCONNECTED) != 0) {
+  constexpr int kEvents = ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                          ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
+  if (zmq_socket_monitor(socket_.handle(), monitor.c_str(), kEvents) != 0) {
     throw Error(std::string("weft scheduler: cannot monitor its socket: ") +
                 zmq_strerror(zmq_errno()));
   }
@@ -128,7 +133,12 @@ int Server::run(const std::atomic<bool>* stop) {
       if (parts.size() != 2 || parts[0].size() != 6) continue;
       std::memcpy(&event, parts[0].data(), 2);
       std::memcpy(&fd, parts[0].data() + 2, 4);
-      if (event == ZMQ_EVENT_DISCONNECTED) on_disconnected(fd);
+      if (event == ZMQ_EVENT_DISCONNECTED) {
+        on_disconnected(fd);
+      } else {
+        on_refused(event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? "not this cluster's key"
+                                                            : "its handshake failed");
+      }
     }
     bool drained = false;
     for (int n = 0; !drained && n < 4096; ++n) {
@@ -325,6 +335,19 @@ void Server::on_submit(const Peer& client, net::Submit& s) {
     calls_[t.id] = std::move(t.call);
     handle(e);
   }
+}
+
+// A refused peer reconnects every few hundred milliseconds: the first refusal is logged,
+// then a count every 10 s at most.
+void Server::on_refused(const char* why) {
+  ++refused_;
+  const auto now = Clock::now();
+  if (refused_ > 1 && now < next_refusal_log_) return;
+  std::fprintf(stderr,
+               "weft scheduler: refused a connection: %s (a peer without this cluster's key, or "
+               "not speaking weft); %llu refused so far\n",
+               why, static_cast<unsigned long long>(refused_));
+  next_refusal_log_ = now + std::chrono::seconds(10);
 }
 
 void Server::on_disconnected(int fd) {

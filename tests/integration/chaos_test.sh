@@ -17,6 +17,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 # shellcheck source=process_lib.sh
 source "$(dirname "$0")/process_lib.sh"
+"$weft" keygen --out "$work/cluster.key" >/dev/null || fail "weft keygen"
+export WEFT_KEY=$work/cluster.key
 
 "$weft" scheduler --host 127.0.0.1 --port 0 --heartbeat-timeout 3 >"$work/scheduler.out" \
   2>"$work/scheduler.log" &

@@ -29,6 +29,17 @@ expect_code() {
   [[ $got == "$want" ]] || fail "'$*' exited with $got, expected $want: $(cat "$work/err")"
 }
 
+# --- the cluster key: every process below finds it in WEFT_KEY.
+expect_code 0 "$weft" keygen --out "$work/cluster.key"
+[[ $(stat -c %a "$work/cluster.key") == 600 ]] || fail "the key file is not mode 600"
+expect_code 1 "$weft" keygen --out "$work/cluster.key"
+grep -q 'exists; --force replaces it' "$work/err" || fail "keygen overwrote a key"
+export WEFT_KEY=$work/cluster.key
+expect_code 0 "$weft" keygen --out "$work/other.key"
+# A scheduler needs a key, or --insecure.
+WEFT_KEY= expect_code 1 "$weft" scheduler --host 127.0.0.1 --port 0
+grep -q 'no cluster key' "$work/err" || fail "a scheduler started without a key: $(cat "$work/err")"
+
 # --- scheduler on a free loopback port; the address comes from its one line of output.
 "$weft" scheduler --host 127.0.0.1 --port 0 --heartbeat-timeout 5 >"$work/scheduler.out" \
   2>"$work/scheduler.log" &
@@ -74,19 +85,35 @@ grep -q '^16 tasks ran in 2 process(es):' "$work/client.out" ||
 grep -q " $worker1@" "$work/client.out" || fail "no task ran on the --load worker ($worker1)"
 grep -q " $worker2@" "$work/client.out" || fail "no task ran on the client-binary worker ($worker2)"
 
+# --- strangers: another key, no key at all, a key file others can read. Each is refused
+# (the scheduler logs it) and no task of theirs runs.
+WEFT_KEY=$work/other.key expect_code 1 "$weft" status "$addr" --timeout 1
+grep -q 'no answer from a scheduler.*cluster.s key' "$work/err" || fail "other key: $(cat "$work/err")"
+expect_code 1 "$weft" status "$addr" --insecure --timeout 1
+cp "$work/cluster.key" "$work/open.key" && chmod 644 "$work/open.key"
+WEFT_KEY=$work/open.key expect_code 1 "$weft" status "$addr"
+grep -q 'readable by other users' "$work/err" || fail "an open key file: $(cat "$work/err")"
+WEFT_KEY=$work/other.key timeout 60 "$client" --weft-runtime="connect:$addr" \
+  >"$work/stranger.out" 2>&1 && fail "a client with another key ran: $(cat "$work/stranger.out")"
+grep -q 'did not answer' "$work/stranger.out" || fail "stranger: $(cat "$work/stranger.out")"
+grep -q 'refused a connection' "$work/scheduler.log" || fail "the scheduler logged no refusal"
+
 expect_code 0 "$weft" status "$addr"
 cat "$work/out"
 grep -q '^workers: 2$' "$work/out" || fail "status after the client: $(cat "$work/out")"
 grep -q '^clients: 0$' "$work/out" || fail "the client did not leave"
 grep -q '^tasks: ' "$work/out" || fail "status lacks tasks"
+grep -q '^tasks: queued 0, processing 0, memory 0, other 0,' "$work/out" ||
+  fail "tasks left behind (a stranger's?): $(cat "$work/out")"
 
 # --- --help of every command, and bad arguments: a clear message and a non-zero code.
-for cmd in "" scheduler worker status shutdown; do
+for cmd in "" scheduler worker status shutdown keygen; do
   expect_code 0 "$weft" $cmd --help
   grep -q '^Usage: weft' "$work/out" || fail "weft $cmd --help: $(cat "$work/out")"
 done
 expect_code 0 "$weft" worker --help
-for opt in --scheduler --nthreads --memory-limit --host --resources --load --name; do
+for opt in --scheduler --nthreads --memory-limit --host --resources --load --name --key \
+  --insecure; do
   grep -q -- "$opt" "$work/out" || fail "worker --help lacks $opt"
 done
 expect_code 2 "$weft"

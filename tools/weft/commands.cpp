@@ -20,6 +20,7 @@
 #include <zmq.hpp>
 
 #include "net/protocol.hpp"
+#include "net/security.hpp"
 #include "net/wire.hpp"
 #include "server/scheduler_server.hpp"
 #include "worker/worker.hpp"
@@ -178,6 +179,28 @@ void print_status(const net::Status& s) {
 
 }  // namespace
 
+// A scheduler refuses a peer without the cluster's key silently (that is the point), so
+// silence is what a wrong key looks like from here.
+constexpr const char* kNoAnswerHint =
+    " (is it running there, and is this the cluster's key: --key or WEFT_KEY?)";
+
+void configure_security(const SecurityArgs& args, const std::string& command) {
+  if (args.insecure) return net::use_no_security();
+  if (!args.key.empty()) return net::use_cluster_key(net::read_key_file(args.key));
+  net::configure_security_from_env("weft " + command);
+}
+
+int run_keygen(const std::string& path, bool force) {
+  if (!force && ::access(path.c_str(), F_OK) == 0) {
+    std::fprintf(stderr, "weft keygen: '%s' exists; --force replaces it\n", path.c_str());
+    return 1;
+  }
+  net::write_key_file(path, net::generate_keys());
+  std::printf("weft keygen: wrote %s (mode 600); give it to every member of the cluster\n",
+              path.c_str());
+  return 0;
+}
+
 int run_scheduler(const SchedulerArgs& args) {
   std::atomic<bool> stop{false};
   StopOnSignal on_signal(stop);
@@ -218,8 +241,8 @@ int run_status(const std::string& address, double timeout) {
   zmq::socket_t socket = connect_to(scheduler_address(address));
   const std::optional<net::Status> status = query_status(socket, timeout);
   if (!status) {
-    std::fprintf(stderr, "weft status: no answer from a scheduler at %s within %g s\n",
-                 address.c_str(), timeout);
+    std::fprintf(stderr, "weft status: no answer from a scheduler at %s within %g s%s\n",
+                 address.c_str(), timeout, kNoAnswerHint);
     return 1;
   }
   print_status(*status);
@@ -232,8 +255,8 @@ int run_shutdown(const std::string& address, double timeout) {
   zmq::socket_t socket = connect_to(scheduler_address(address));
   const std::optional<net::Status> status = query_status(socket, timeout);
   if (!status) {
-    std::fprintf(stderr, "weft shutdown: no answer from a scheduler at %s within %g s\n",
-                 address.c_str(), timeout);
+    std::fprintf(stderr, "weft shutdown: no answer from a scheduler at %s within %g s%s\n",
+                 address.c_str(), timeout, kNoAnswerHint);
     return 1;
   }
   net::send(socket, "", net::Kind::kShutdownQuery, net::Empty{});

@@ -14,6 +14,11 @@ struct SchedulerArgs {
   double heartbeat_timeout = 5;
 };
 
+struct SecurityArgs {
+  std::string key;  // a key file; empty: WEFT_KEY
+  bool insecure = false;
+};
+
 struct WorkerArgs {
   std::string scheduler;
   int nthreads = 0;
@@ -25,7 +30,12 @@ struct WorkerArgs {
   double lost_after = 10;
 };
 
+// Sets this process's link security from --key/--insecure, else from the environment
+// (net::configure_security_from_env). Throws ConfigError naming `command` when none is set.
+void configure_security(const SecurityArgs& args, const std::string& command);
+
 // Each returns the process exit code; failures are reported on stderr.
+int run_keygen(const std::string& path, bool force);
 int run_scheduler(const SchedulerArgs& args);
 int run_worker(const WorkerArgs& args);
 int run_status(const std::string& address, double timeout);

@@ -4,6 +4,7 @@
 //   weft worker --scheduler ADDR [...]         serve a worker (--load LIB.so for the tasks)
 //   weft status ADDR                           what the cluster holds
 //   weft shutdown ADDR                         stop the scheduler and its workers
+//   weft keygen --out FILE                     make the cluster key every member needs
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -12,6 +13,7 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.hpp"
+#include "net/security.hpp"
 #include "net/wire.hpp"
 #include "worker/worker.hpp"
 
@@ -65,10 +67,23 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.footer(
       "Example:\n"
+      "  weft keygen --out cluster.key     # then copy it to every machine, mode 600\n"
+      "  export WEFT_KEY=$PWD/cluster.key  # or --key cluster.key on each command\n"
       "  weft scheduler --port 8786\n"
       "  weft worker --scheduler tcp://SCHEDULER:8786 --host MY_IP --load ./libtasks.so\n"
       "  ./my_program --weft-runtime=connect:tcp://SCHEDULER:8786\n"
-      "Links are not authenticated yet: run a cluster only on a trusted network.");
+      "Links are encrypted and only holders of the cluster key may join (ZeroMQ CURVE);\n"
+      "--insecure (or WEFT_INSECURE=1 everywhere) turns that off on a trusted network.");
+
+  // Every command that talks to a cluster takes the key the same way.
+  weft::cli::SecurityArgs security;
+  auto add_security = [&security](CLI::App* cmd) {
+    cmd->add_option("--key", security.key,
+                    "The cluster's key file from `weft keygen` (default: $WEFT_KEY)")
+        ->type_name("FILE");
+    cmd->add_flag("--insecure", security.insecure,
+                  "No encryption or authentication (trusted networks only; WEFT_INSECURE=1)");
+  };
 
   weft::cli::SchedulerArgs sched;
   CLI::App* s =
@@ -83,6 +98,7 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   s->footer("Prints 'scheduler listening on tcp://HOST:PORT' once ready.");
+  add_security(s);
 
   weft::cli::WorkerArgs work;
   CLI::App* w = app.add_subcommand("worker", "Run a worker that joins a scheduler");
@@ -113,6 +129,7 @@ int main(int argc, char** argv) {
                 "Exit after this many seconds without word from the scheduler")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  add_security(w);
   w->footer(
       "The worker runs functions registered with WEFT_REMOTE: those of the libraries given\n"
       "with --load (built without linking weft, see docs/cluster.md).");
@@ -127,6 +144,7 @@ int main(int argc, char** argv) {
   st->add_option("--timeout", timeout, "Seconds to wait for the scheduler's answer")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  add_security(st);
 
   CLI::App* sd = app.add_subcommand("shutdown", "Stop a scheduler and all of its workers");
   sd->add_option("address", address, "The scheduler, e.g. tcp://10.0.0.1:8786")
@@ -136,6 +154,15 @@ int main(int argc, char** argv) {
   sd->add_option("--timeout", timeout, "Seconds to wait for the scheduler")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  add_security(sd);
+
+  std::string key_out;
+  bool force = false;
+  CLI::App* kg = app.add_subcommand("keygen", "Write a new cluster key (a CURVE key pair)");
+  kg->add_option("--out", key_out, "File to write, readable by its owner only")
+      ->required()
+      ->type_name("FILE");
+  kg->add_flag("--force", force, "Replace the file if it exists");
 
   try {
     app.parse(argc, argv);
@@ -146,6 +173,8 @@ int main(int argc, char** argv) {
   const char* command = app.get_subcommands().front()->get_name().c_str();
   int code = 1;
   try {
+    if (*kg) code = weft::cli::run_keygen(key_out, force);
+    if (!*kg) weft::cli::configure_security(security, command);
     if (*s) code = weft::cli::run_scheduler(sched);
     if (*w) code = weft::cli::run_worker(work);
     if (*st) code = weft::cli::run_status(address, timeout);
@@ -161,6 +190,7 @@ int main(int argc, char** argv) {
   }
   // Sockets are closed by now; closing the context sends what they still hold (up to their
   // linger time), e.g. the scheduler's goodbye to its workers.
+  weft::net::stop_authentication();
   weft::net::context().close();
   std::fflush(stdout);
   return code;
