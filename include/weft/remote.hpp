@@ -17,7 +17,6 @@
 
 namespace weft {
 
-
 // Starts f(args...) as a task and returns a Ref to its result at once, like Ray's
 // f.remote(args) or Dask's client.submit. An argument that is a Ref<T> is a dependency: the
 // task starts when it is available and receives the value as a const T&. If a dependency
@@ -126,6 +125,30 @@ WaitResult<T> wait(const std::vector<Ref<T>>& refs, std::size_t num_returns = 0,
     }
   }
   return result;
+}
+
+namespace detail {
+[[noreturn]] void throw_get_timeout(const TaskState& state, std::chrono::nanoseconds timeout);
+
+template <class T>
+void wait_or_throw(const Ref<T>& ref, std::chrono::nanoseconds timeout) {
+  if (!ref.done() && wait(std::vector<Ref<T>>{ref}, 1, timeout).ready.empty()) {
+    throw_get_timeout(*ref.state(), timeout);
+  }
+}
+}  // namespace detail
+
+// get() that gives up after `timeout`, like ray.get(ref, timeout=...): throws TimeoutError
+// naming the task if its value is not here by then. The task itself goes on (cancel() it if
+// it is no longer wanted), and a later get() may still succeed.
+template <class T>
+requires(!std::is_void_v<T>) const T& get(const Ref<T>& ref, std::chrono::nanoseconds timeout) {
+  detail::wait_or_throw(ref, timeout);
+  return get(ref);
+}
+inline void get(const Ref<void>& ref, std::chrono::nanoseconds timeout) {
+  detail::wait_or_throw(ref, timeout);
+  get(ref);
 }
 
 // Yields refs in the order their tasks finish, like Dask's as_completed:

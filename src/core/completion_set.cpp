@@ -1,13 +1,17 @@
 // CompletionSet: records the order in which a set of states completes, for wait() and
-// as_completed().
+// as_completed(), and get() with a timeout.
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "weft/detail/backend.hpp"
 #include "weft/detail/remote_submit.hpp"
+#include "weft/error.hpp"
 #include "weft/remote.hpp"
 
 namespace weft::detail {
@@ -82,6 +86,13 @@ std::size_t wait_completions(CompletionSet& set, std::size_t count,
 std::size_t completion_at(const CompletionSet& set, std::size_t n) {
   std::lock_guard<std::mutex> lock(set.mu);
   return set.order[n];
+}
+
+void throw_get_timeout(const TaskState& state, std::chrono::nanoseconds timeout) {
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, "%g", std::chrono::duration<double>(timeout).count());
+  throw TimeoutError("weft::get: task '" + state.name() + "' was not done within " + seconds +
+                     " s");
 }
 
 }  // namespace weft::detail

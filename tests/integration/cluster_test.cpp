@@ -259,6 +259,19 @@ TEST(Cluster, WaitTimesOut) {
   EXPECT_EQ(weft::get(refs[0]), 500);
 }
 
+TEST(Cluster, GetTimesOutNamingTheTaskAndTheTaskGoesOn) {
+  weft::Ref<int> slow = weft::remote(weft::TaskOptions{.name = "slow nap"}, nap_ms, 400);
+  try {
+    weft::get(slow, std::chrono::milliseconds(20));
+    FAIL() << "no TimeoutError";
+  } catch (const weft::TimeoutError& e) {
+    EXPECT_NE(std::string(e.what()).find("task 'slow nap' was not done within 0.02 s"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(weft::get(slow, std::chrono::seconds(30)), 400);
+}
+
 TEST(Cluster, CancelledTasksReportCancellation) {
   // Both workers busy, so the third task waits in the scheduler and can be cancelled.
   std::vector<weft::Ref<int>> busy;

@@ -259,4 +259,26 @@ TEST(WaitTest, TimeoutReturnsWithNotReady) {
   EXPECT_EQ(weft::get(slow), 1);
 }
 
+TEST(WaitTest, GetWithTimeoutThrowsNamingTheTaskThenSucceedsLater) {
+  auto rt = weft::init("threads:2");
+  std::atomic<bool> release{false};
+  auto slow = weft::remote(weft::TaskOptions{.name = "held"}, [&release] {
+    while (!release.load()) std::this_thread::sleep_for(1ms);
+    return 7;
+  });
+  try {
+    weft::get(slow, 20ms);
+    FAIL() << "no TimeoutError";
+  } catch (const weft::TimeoutError& e) {
+    EXPECT_NE(std::string(e.what()).find("task 'held' was not done within 0.02 s"),
+              std::string::npos)
+        << e.what();
+  }
+  release.store(true);
+  EXPECT_EQ(weft::get(slow, 10s), 7);
+  auto done = weft::remote([] {});
+  weft::get(done);
+  EXPECT_NO_THROW(weft::get(done, 0ms));  // already done: no waiting at all
+}
+
 }  // namespace

@@ -177,6 +177,7 @@ Ref<R> submit_remote(Cluster& cluster, const TaskOptions& options, const F& f, A
       (std::index_sequence_for<Args...>{});
       auto* state = new RemoteValue<R>(fn->name);
       Ref<R> ref{StatePtr<ValueState<R>>(state)};
+      if (!options.name.empty()) state->set_name(options.name);
       submit_call(cluster, *state, *fn, options, std::move(call_args));
       return ref;
     }
