@@ -45,6 +45,12 @@ struct ActorOptions {
   // slot while idle, so cpus defaults to 0.
   double cpus = 0;
   std::vector<std::pair<std::string, double>> resources;
+  // On a cluster: how many times to make the actor again, from its constructor arguments,
+  // when its worker dies (Ray's max_restarts). Calls in flight then fail with
+  // ActorDiedError (restarted() true: the state was lost); later calls reach the new
+  // instance. Constructor arguments that are Refs cannot be restarted from. Handles that
+  // travelled to tasks before a restart keep the old address.
+  int max_restarts = 0;
 };
 
 namespace detail {

@@ -60,6 +60,20 @@ class KilledWorkerError : public TaskError {
   using TaskError::TaskError;
 };
 
+// An actor call did not finish because the worker holding the actor died. With restarts
+// left (ActorOptions::max_restarts) the actor was made again from its constructor
+// arguments, so its state is lost but later calls reach the new instance: restarted() is
+// true. Otherwise the actor is gone and every later call fails too.
+class ActorDiedError : public Error {
+ public:
+  ActorDiedError(const std::string& message, bool restarted)
+      : Error(message), restarted_(restarted) {}
+  bool restarted() const noexcept { return restarted_; }
+
+ private:
+  bool restarted_;
+};
+
 // A task was cancelled before it started, or depends on one that was.
 class CancelledError : public Error {
  public:

@@ -59,7 +59,7 @@ std::shared_ptr<RemoteActor> create_remote_actor(Cluster& cluster, const RemoteF
   task.name = options.name.empty() ? "actor" : "actor " + options.name;
   task.cpus = options.cpus;
   task.resources = options.resources;
-  cluster.submit(*state, factory, task, std::move(args), &options.name);
+  cluster.submit(*state, factory, task, std::move(args), &options);
   actor->id = state->cluster_id();
   return actor;
 }
@@ -141,7 +141,12 @@ net::NamedActor Cluster::lookup_actor(const std::string& name) {
 // ---- Cluster, I/O thread --------------------------------------------------------------
 
 void Cluster::flush_actors(Outbox& box) {
-  for (auto& [actor, name] : box.new_actors) actor_routes_[actor].name = std::move(name);
+  for (NewActor& a : box.new_actors) {
+    ActorRoute& route = actor_routes_[a.id];
+    route.name = std::move(a.name);
+    route.factory = std::move(a.factory);
+    route.restarts_left = route.factory ? a.max_restarts : 0;
+  }
   for (auto& [actor, address] : box.attached_actors) route_to(actor, address);
   for (auto& [actor, call] : box.actor_calls) {
     if (call.call != 0) entries_[call.call].actor = actor;
@@ -169,10 +174,12 @@ void Cluster::send_actor_call(ActorRoute& route, net::ActorCall call) {
     route.waiting.push_back(std::move(call));
     return;
   }
+  if (route.target != 0) call.actor = route.target;  // a restarted instance
   if (call.call == 0) {
     net::send(data_socket(route.worker), "", net::Kind::kActorKill, net::Ids{{call.actor}});
   } else {
     net::send(data_socket(route.worker), "", net::Kind::kActorCall, call);
+    if (auto e = entries_.find(call.call); e != entries_.end()) e->second.sent = true;
   }
 }
 
@@ -189,7 +196,8 @@ void Cluster::on_actor_located(std::uint64_t actor, const serde::Message& value)
   route_to(actor, address);
   if (!route.known) return;
   if (!route.name.empty()) {
-    net::send(scheduler_, "", net::Kind::kNameActor, net::NamedActor{route.name, actor, address});
+    net::send(scheduler_, "", net::Kind::kNameActor,
+              net::NamedActor{route.name, route.target != 0 ? route.target : actor, address});
   }
 }
 
@@ -245,24 +253,57 @@ void Cluster::route_to(std::uint64_t actor, const std::string& address) {
 }
 
 // A worker joined or left: routes waiting for an address resolve; actors on a worker that
-// left are gone (no restarts yet), and so are the calls sent to them.
+// left are made again if they have restarts left, else gone. Calls sent to a lost instance
+// fail either way: its state went with it.
 void Cluster::reroute_actors(const std::vector<std::uint32_t>& left) {
+  std::vector<std::uint64_t> lost_instances;
   for (auto& [actor, route] : actor_routes_) {
     if (route.known && std::find(left.begin(), left.end(), route.worker) != left.end()) {
+      lost_instances.push_back(actor);
       route.known = false;
-      route.dead = true;
+      if (route.restarts_left > 0) {
+        restart_actor(actor, route);
+      } else {
+        route.dead = true;
+      }
     } else if (!route.known && !route.dead && !route.address.empty()) {
       route_to(actor, route.address);
     }
   }
-  std::vector<std::uint64_t> lost;
+  std::vector<std::pair<std::uint64_t, bool>> lost;  // (call, restarted)
   for (const auto& [id, e] : entries_) {
-    if (e.actor != 0 && actor_routes_[e.actor].dead) lost.push_back(id);
+    if (e.actor == 0) continue;
+    const ActorRoute& route = actor_routes_[e.actor];
+    const bool hit =
+        std::find(lost_instances.begin(), lost_instances.end(), e.actor) != lost_instances.end();
+    if (route.dead || (hit && e.sent)) lost.emplace_back(id, !route.dead);
   }
-  for (std::uint64_t id : lost) {
-    fail_entry(id, std::make_exception_ptr(
-                       Error("weft: the worker holding the actor left before answering")));
+  for (const auto& [id, restarted] : lost) {
+    fail_entry(id, std::make_exception_ptr(ActorDiedError(
+                       restarted ? "weft: the worker holding the actor died before answering; the "
+                                   "actor was made again from its constructor arguments and its "
+                                   "state is lost"
+                                 : "weft: the worker holding the actor died before answering",
+                       restarted)));
   }
+}
+
+// Submits the actor's factory task again; calls wait for its address like the first time.
+void Cluster::restart_actor(std::uint64_t actor, ActorRoute& route) {
+  --route.restarts_left;
+  net::TaskSpec spec = *route.factory;
+  spec.id = next_id();
+  auto* state = new RemoteValue<std::string>(route.factory->call.function.c_str());
+  route.restarted = StatePtr<TaskState>(state);
+  state->remote_object()->set_cluster_id(spec.id, this);
+  state->retain();  // the entry's
+  Entry& e = entries_[spec.id];
+  e.state = state;
+  e.object = state->remote_object();
+  route.address.clear();
+  restarting_[spec.id] = actor;
+  flush_deferred();
+  net::send(scheduler_, "", net::Kind::kSubmit, net::Submit{{std::move(spec)}});
 }
 
 void Cluster::on_actor_found(const net::NamedActor& found) {

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "net/wire.hpp"
+#include "weft/actor.hpp"
 #include "weft/error.hpp"
 
 namespace weft::detail {
@@ -108,7 +109,7 @@ void Cluster::post(const std::function<void(Outbox&)>& add) {
 }
 
 void Cluster::submit(TaskState& state, const RemoteFunction& fn, const TaskOptions& options,
-                     std::vector<CallArg> args, const std::string* actor_name) {
+                     std::vector<CallArg> args, const ActorOptions* actor) {
   const std::uint64_t id = next_id();
   net::TaskSpec spec;
   spec.id = id;
@@ -133,9 +134,15 @@ void Cluster::submit(TaskState& state, const RemoteFunction& fn, const TaskOptio
   }
   state.remote_object()->set_cluster_id(id, this);
   state.retain();  // the entry's reference
+  std::shared_ptr<const net::TaskSpec> factory;
+  if (actor != nullptr && actor->max_restarts > 0 && spec.deps.empty()) {
+    factory = std::make_shared<const net::TaskSpec>(spec);
+  }
   try {
     post([&](Outbox& box) {
-      if (actor_name != nullptr) box.new_actors.emplace_back(id, *actor_name);
+      if (actor != nullptr) {
+        box.new_actors.push_back(NewActor{id, actor->name, actor->max_restarts, factory});
+      }
       box.entries.emplace_back(id, &state);
       box.submits.push_back(std::move(spec));
     });

@@ -37,6 +37,10 @@
 #include "weft/detail/backend.hpp"
 #include "weft/detail/remote_submit.hpp"
 
+namespace weft {
+struct ActorOptions;
+}  // namespace weft
+
 namespace weft::detail {
 
 class Cluster;
@@ -75,10 +79,10 @@ class Cluster final : public Backend {
   int concurrency() const noexcept override;
   std::string worker_name() const override { return "client"; }
 
-  // `actor_name`: the task constructs an actor (its route is made in the same batch, so
-  // that it exists when the task's result arrives).
+  // `actor`: the task constructs an actor with these options (its route is made in the
+  // same batch, so that it exists when the task's result arrives).
   void submit(TaskState& state, const RemoteFunction& fn, const TaskOptions& options,
-              std::vector<CallArg> args, const std::string* actor_name = nullptr);
+              std::vector<CallArg> args, const ActorOptions* actor = nullptr);
   void put(TaskState& state, serde::Message value);
   void release(std::uint64_t id) noexcept;
   void cancel(std::uint64_t id) noexcept;
@@ -104,6 +108,7 @@ class Cluster final : public Backend {
     bool fetching = false;
     bool wanted = false;
     std::uint64_t actor = 0;  // for an actor call's result: the actor
+    bool sent = false;        // an actor call: sent to the actor's worker (not waiting)
   };
   struct Put {
     std::uint64_t id = 0;
@@ -131,9 +136,21 @@ class Cluster final : public Backend {
     std::string address;  // once known, for resolving it when its worker joins later
     std::string name;     // registered with the scheduler once known
     std::vector<net::ActorCall> waiting;  // call == 0: a kill
+    // Restarts: the factory task to submit again, and the id the worker knows the current
+    // instance by (its factory task's id; 0: the actor's own id).
+    int restarts_left = 0;
+    std::shared_ptr<const net::TaskSpec> factory;
+    std::uint64_t target = 0;
+    StatePtr<TaskState> restarted;  // the latest factory's result (its address), held
+  };
+  struct NewActor {
+    std::uint64_t id = 0;
+    std::string name;
+    int max_restarts = 0;
+    std::shared_ptr<const net::TaskSpec> factory;
   };
   struct Outbox {
-    std::vector<std::pair<std::uint64_t, std::string>> new_actors;
+    std::vector<NewActor> new_actors;
     std::vector<std::pair<std::uint64_t, std::string>> attached_actors;  // (id, address)
     std::vector<std::pair<std::uint64_t, net::ActorCall>> actor_calls;   // and kills
     std::vector<Lookup*> lookups;
@@ -165,6 +182,7 @@ class Cluster final : public Backend {
   void on_actor_found(const net::NamedActor& found);
   void route_to(std::uint64_t actor, const std::string& address);
   void reroute_actors(const std::vector<std::uint32_t>& left);
+  void restart_actor(std::uint64_t actor, ActorRoute& route);
   void send_actor_call(ActorRoute& route, net::ActorCall call);
   void flush_fetches();
   void defer(std::vector<net::PutDone> done, std::vector<std::uint64_t> releases);
@@ -202,7 +220,8 @@ class Cluster final : public Backend {
   std::unordered_map<std::uint64_t, Put*> puts_in_flight_;
   std::unordered_map<std::uint32_t, std::vector<std::uint64_t>> fetch_batches_;
   std::unordered_map<std::uint64_t, ActorRoute> actor_routes_;
-  net::Assembler assembler_;  // results arriving in chunks
+  std::unordered_map<std::uint64_t, std::uint64_t> restarting_;  // factory task -> actor
+  net::Assembler assembler_;                                     // results arriving in chunks
   std::unordered_map<std::string, std::vector<Lookup*>> lookups_;
   // Registrations of actor-call results and releases, sent to the scheduler in batches:
   // one message each would wake the scheduler twice per actor call, on the cores the next

@@ -343,6 +343,10 @@ void Cluster::on_objects(std::uint32_t worker, const net::Objects& o) {
     serde::Message value{obj.body, obj.frames};
     if (auto route = actor_routes_.find(obj.id); route != actor_routes_.end()) {
       on_actor_located(obj.id, value);
+    } else if (auto r = restarting_.find(obj.id); r != restarting_.end()) {
+      actor_routes_[r->second].target = obj.id;
+      on_actor_located(r->second, value);
+      restarting_.erase(r);
     }
     if (!obj.shm.empty()) {
       try {
@@ -362,6 +366,10 @@ void Cluster::on_erred(const net::Erred& e) {
   for (const net::ErredItem& item : e.tasks) {
     const std::exception_ptr error = to_task_error(item.error);
     if (actor_routes_.count(item.id) > 0) on_actor_failed(item.id, error);
+    if (auto r = restarting_.find(item.id); r != restarting_.end()) {
+      on_actor_failed(r->second, error);
+      restarting_.erase(r);
+    }
     fail_entry(item.id, error);
   }
 }

@@ -1,10 +1,12 @@
 // Actors through the public API, on every runtime: in-process (threads, inline) and on a
 // local cluster of worker processes (this binary's main serves the worker role).
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -24,8 +26,12 @@ struct Counter {
   int pid() const { return static_cast<int>(getpid()); }
   int fail(const std::string& why) { throw std::invalid_argument(why); }
   void reset() { total = 0; }
+  int nap(int ms) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    return ms;
+  }
 };
-WEFT_ACTOR(Counter, add, get, pid, fail, reset);
+WEFT_ACTOR(Counter, add, get, pid, fail, reset, nap);
 
 int twice(int x) { return 2 * x; }
 WEFT_REMOTE(twice);
@@ -109,6 +115,39 @@ TEST(ActorCluster, TheActorLivesInAWorkerProcess) {
   auto rt = weft::init("processes:2");
   auto c = weft::actor<Counter>();
   EXPECT_NE(weft::get(c.call(&Counter::pid)), static_cast<int>(getpid()));
+}
+
+// Its worker is killed twice: the first time the actor is made again from its constructor
+// arguments (the call in flight says the state was lost), the second time it is gone.
+TEST(ActorCluster, RestartsFromItsConstructorWhenItsWorkerDies) {
+  auto rt = weft::init("processes:3");
+  auto c = weft::actor<Counter>(weft::ActorOptions{.max_restarts = 1}, 100);
+  EXPECT_EQ(weft::get(c.call(&Counter::add, 5)), 105);
+  const int first = weft::get(c.call(&Counter::pid));
+  weft::Ref<int> in_flight = c.call(&Counter::nap, 3000);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_EQ(::kill(first, SIGKILL), 0);
+  try {
+    weft::get(in_flight);
+    FAIL() << "the call on the killed worker returned";
+  } catch (const weft::ActorDiedError& e) {
+    EXPECT_TRUE(e.restarted()) << e.what();
+  }
+  EXPECT_EQ(weft::get(c.call(&Counter::get)), 100);  // a new instance: the +5 is gone
+  const int second = weft::get(c.call(&Counter::pid));
+  EXPECT_NE(second, first);
+  EXPECT_EQ(weft::get(c.call(&Counter::add, 1)), 101);
+
+  ASSERT_EQ(::kill(second, SIGKILL), 0);  // no restarts left
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  try {
+    weft::get(c.call(&Counter::get));
+    FAIL() << "a call reached an actor that should be gone";
+  } catch (const weft::ActorDiedError& e) {
+    EXPECT_FALSE(e.restarted()) << e.what();
+  } catch (const weft::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("gone"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
