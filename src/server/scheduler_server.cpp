@@ -46,7 +46,10 @@ class Server {
     std::uint32_t id = 0;
     Clock::time_point last_seen;
     net::WorkerInfo info;  // workers
-    int fd = -1;           // workers: their connection, as the monitor names it
+    int fd = -1;           // its connection, as the monitor names it
+    // Clients: the tasks and objects they registered and have not released, released for
+    // them when they leave (goodbye or a closed connection), so nothing is orphaned.
+    std::unordered_set<std::uint64_t> held;
   };
   struct Batches {
     net::Run run;
@@ -59,8 +62,9 @@ class Server {
   void on_hello(const std::string& from, int fd, const net::Hello& h);
   void on_disconnected(int fd);
   void on_refused(const char* why);
-  void on_submit(const Peer& client, net::Submit& s);
+  void on_submit(Peer& client, net::Submit& s);
   void remove_worker(const std::string& route);
+  void remove_client(const std::string& route);
   void handle(const sched::Event& e);
   void apply_actions();
   net::RemoteError error_of(const sched::TaskErred& e) const;
@@ -76,7 +80,7 @@ class Server {
   // Reports the ROUTER's closed connections: a worker killed outright (its kernel closes
   // the connection) is lost at once instead of after the heartbeat timeout.
   zmq::socket_t monitor_;
-  std::unordered_map<int, std::string> worker_fds_;  // connection -> routing id
+  std::unordered_map<int, std::string> peer_fds_;  // connection -> routing id
   std::uint64_t refused_ = 0;
   Clock::time_point next_refusal_log_;
   std::string address_;
@@ -214,6 +218,7 @@ void Server::on_message(const std::string& from, int fd, std::vector<Buffer>& pa
       }
       case net::Kind::kRelease:
         for (std::uint64_t id : net::payload<net::Ids>(parts).ids) {
+          peer.held.erase(id);
           handle(sched::ClientRelease{id});
         }
         break;
@@ -222,6 +227,7 @@ void Server::on_message(const std::string& from, int fd, std::vector<Buffer>& pa
         break;
       case net::Kind::kPutDone: {
         const auto p = net::payload<net::PutDone>(parts);
+        if (peer.role == net::Role::kClient) peer.held.insert(p.id);
         handle(sched::ClientPut{p.id, p.worker, p.nbytes});
         break;
       }
@@ -265,8 +271,7 @@ void Server::on_message(const std::string& from, int fd, std::vector<Buffer>& pa
         if (peer.role == net::Role::kWorker) {
           remove_worker(from);
         } else {
-          clients_.erase(peer.id);
-          peers_.erase(it);
+          remove_client(from);
         }
         break;
       default:
@@ -286,7 +291,7 @@ void Server::on_hello(const std::string& from, int fd, const net::Hello& h) {
   if (h.role == net::Role::kWorker) {
     p.id = next_worker_++;
     p.fd = fd;
-    if (fd >= 0) worker_fds_[fd] = from;
+    if (fd >= 0) peer_fds_[fd] = from;
     p.info = net::WorkerInfo{p.id, h.name, h.host, h.data_address, h.nthreads, h.node};
     send_to(from, net::Kind::kWelcome, net::Welcome{p.id});
     net::Workers everyone;
@@ -308,6 +313,8 @@ void Server::on_hello(const std::string& from, int fd, const net::Hello& h) {
       return;
     }
     p.id = next_client_++;
+    p.fd = fd;
+    if (fd >= 0) peer_fds_[fd] = from;
     send_to(from, net::Kind::kWelcome, net::Welcome{p.id});
     net::Workers everyone;
     for (const auto& [id, route] : workers_) everyone.joined.push_back(peers_[route].info);
@@ -317,7 +324,7 @@ void Server::on_hello(const std::string& from, int fd, const net::Hello& h) {
   }
 }
 
-void Server::on_submit(const Peer& client, net::Submit& s) {
+void Server::on_submit(Peer& client, net::Submit& s) {
   if (client.role != net::Role::kClient) return;
   for (net::TaskSpec& t : s.tasks) {
     if ((t.id >> 48) != client.id || t.id == 0) {
@@ -333,6 +340,7 @@ void Server::on_submit(const Peer& client, net::Submit& s) {
     e.resources = sched::Resources{t.cpus, t.memory, std::move(t.resources)};
     e.priority = t.priority;
     calls_[t.id] = std::move(t.call);
+    client.held.insert(t.id);
     handle(e);
   }
 }
@@ -351,23 +359,45 @@ void Server::on_refused(const char* why) {
 }
 
 void Server::on_disconnected(int fd) {
-  auto it = worker_fds_.find(fd);
-  if (it == worker_fds_.end()) return;
+  auto it = peer_fds_.find(fd);
+  if (it == peer_fds_.end()) return;
   const std::string route = it->second;
-  worker_fds_.erase(it);
+  peer_fds_.erase(it);
   auto peer = peers_.find(route);
   if (peer == peers_.end()) return;
+  if (peer->second.role == net::Role::kClient) {
+    if (!peer->second.held.empty()) {
+      std::fprintf(stderr,
+                   "weft scheduler: client %u disconnected without goodbye: releasing its %zu "
+                   "task(s) and object(s)\n",
+                   peer->second.id, peer->second.held.size());
+    }
+    remove_client(route);
+    return;
+  }
   std::fprintf(stderr, "weft scheduler: worker %u (%s) disconnected: lost\n", peer->second.id,
                peer->second.info.name.c_str());
   remove_worker(route);
+}
+
+void Server::remove_client(const std::string& route) {
+  auto it = peers_.find(route);
+  if (it == peers_.end()) return;
+  const std::unordered_set<std::uint64_t> held = std::move(it->second.held);
+  if (auto fd = peer_fds_.find(it->second.fd); fd != peer_fds_.end() && fd->second == route) {
+    peer_fds_.erase(fd);
+  }
+  clients_.erase(it->second.id);
+  peers_.erase(it);
+  for (std::uint64_t id : held) handle(sched::ClientRelease{id});
 }
 
 void Server::remove_worker(const std::string& route) {
   auto it = peers_.find(route);
   if (it == peers_.end()) return;
   const std::uint32_t id = it->second.id;
-  if (auto fd = worker_fds_.find(it->second.fd); fd != worker_fds_.end() && fd->second == route) {
-    worker_fds_.erase(fd);
+  if (auto fd = peer_fds_.find(it->second.fd); fd != peer_fds_.end() && fd->second == route) {
+    peer_fds_.erase(fd);
   }
   peers_.erase(it);
   workers_.erase(id);

@@ -4,6 +4,7 @@
 //   chaos_client --weft-runtime=connect:tcp://127.0.0.1:PORT [SPIN]
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -33,6 +34,26 @@ T tree(std::vector<T> level, Combine combine, std::uint64_t& combines) {
   return level.front();
 }
 
+// The job is started and then given up on, by cancelling it (`how` == "cancel", then a
+// normal exit) or by dying without a word ("abandon"): the scheduler must be left with no
+// task and no object of it either way (the test checks with `weft status`).
+int run_give_up(std::string_view how, std::uint32_t spin) {
+  std::uint64_t combines = 0;
+  std::vector<weft::Ref<std::uint64_t>> leaves;
+  for (std::uint64_t i = 0; i < kLeaves; ++i) leaves.push_back(weft::remote(chaos::leaf, i, spin));
+  weft::get(leaves.front());  // running by now
+  auto pair = [](const weft::Ref<std::uint64_t>& a, const weft::Ref<std::uint64_t>& b) {
+    return weft::remote(chaos::combine, a, b);
+  };
+  weft::Ref<std::uint64_t> top = tree(leaves, pair, combines);
+  std::printf("%s after %llu tasks\n", std::string(how).c_str(),
+              static_cast<unsigned long long>(kLeaves + combines));
+  std::fflush(stdout);
+  if (how == "abandon") std::_Exit(0);
+  top.cancel();
+  return 0;
+}
+
 // A task that kills every worker it runs on must fail, naming the workers.
 int run_die() {
   try {
@@ -52,7 +73,9 @@ int main(int argc, char** argv) {
   weft::Runtime rt = weft::init(argc, argv);
   std::uint32_t spin = 20000;
   for (int i = 1; i < argc; ++i) {
-    if (std::string_view(argv[i]) == "die") return run_die();
+    const std::string_view arg = argv[i];
+    if (arg == "die") return run_die();
+    if (arg == "cancel" || arg == "abandon") return run_give_up(arg, spin);
     if (argv[i][0] != '-') spin = static_cast<std::uint32_t>(std::atoi(argv[i]));
   }
 

@@ -98,5 +98,24 @@ cat "$work/die.out"
 grep -q "^killed-worker: task 'die' on chaos-[0-9]*, chaos-[0-9]*, chaos-[0-9]* raised weft::KilledWorkerError: worker died while running the task (3 times)" \
   "$work/die.out" || fail "no KilledWorkerError naming 3 workers"
 
+# --- a job given up on, by cancelling it and by its client dying: nothing may be left.
+for how in cancel abandon; do
+  timeout 60 "$client" --weft-runtime="connect:$addr" "$how" >"$work/$how.out" 2>&1 ||
+    fail "the $how client failed: $(cat "$work/$how.out")"
+  cat "$work/$how.out"
+  for ((i = 0; i < 300; i++)); do
+    "$weft" status "$addr" >"$work/status.out" 2>&1
+    grep -q '^tasks: queued 0, processing 0, memory 0, other 0,' "$work/status.out" &&
+      grep -q '^objects in memory: 0 B$' "$work/status.out" && break
+    sleep 0.1
+  done
+  grep -q '^tasks: queued 0, processing 0, memory 0, other 0,' "$work/status.out" ||
+    fail "tasks left after '$how': $(cat "$work/status.out")"
+  grep -q '^objects in memory: 0 B$' "$work/status.out" ||
+    fail "objects left after '$how': $(cat "$work/status.out")"
+  grep -q '^clients: 0$' "$work/status.out" || fail "the client stayed after '$how'"
+done
+echo "given-up jobs: nothing left"
+
 "$weft" shutdown "$addr" >/dev/null 2>&1 || fail "shutdown"
 echo "chaos test: ok"

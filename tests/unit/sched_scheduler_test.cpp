@@ -189,6 +189,42 @@ TEST(SchedulerTest, ReleaseStopsWorkNoLongerNeeded) {
   EXPECT_EQ(h.s.stats().tasks, 0u);
 }
 
+// A job given up on while running: its last task cancelled, then every result released
+// (in the client's order: leaves first). Nothing may stay behind, on the scheduler or on a
+// worker.
+TEST(SchedulerTest, CancellingAndReleasingARunningJobLeavesNothing) {
+  Harness h;
+  h(Join(1));
+  h(Sub(1));
+  h(Sub(2));
+  h(Sub(3, {1, 2}));
+  h(Sub(4, {3}));
+  h(TaskFinished{1, 1, 10, 0.1});
+  h(TaskFinished{2, 1, 10, 0.1});
+  h(TaskFinished{3, 1, 10, 0.1});  // 4 is running now
+  h(ClientCancel{4});
+  for (TaskId t : {1, 2, 3, 4}) h(ClientRelease{t});
+  EXPECT_EQ(h.s.stats().tasks, 0u);
+  EXPECT_EQ(h.s.stats().objects, 0u);
+  EXPECT_EQ(h.s.worker(1)->objects, 0u);
+}
+
+// The same with the job's start still running or queued when it is cancelled.
+TEST(SchedulerTest, CancellingAJobBeforeItsInputsRanLeavesNothing) {
+  Harness h;
+  h(Join(1));
+  h(Sub(1));
+  h(Sub(2));
+  h(Sub(3, {1, 2}));
+  h(Sub(4, {3}));
+  h(ClientCancel{4});
+  for (TaskId t : {1, 2, 3, 4}) h(ClientRelease{t});
+  h(TaskFinished{1, 1, 10, 0.1});  // was running: its result comes anyway
+  EXPECT_EQ(h.s.stats().tasks, 0u);
+  EXPECT_EQ(h.s.stats().objects, 0u);
+  EXPECT_EQ(h.s.worker(1)->objects, 0u);
+}
+
 TEST(SchedulerTest, FailedTaskIsRetriedThenErredWithItsDependents) {
   Harness h;
   h(Join(1));
