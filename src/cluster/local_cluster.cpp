@@ -21,6 +21,7 @@
 #include "net/wire.hpp"
 #include "server/scheduler_server.hpp"
 #include "store/shared_memory.hpp"
+#include "store/spill.hpp"
 #include "weft/error.hpp"
 #include "worker/worker.hpp"
 
@@ -134,7 +135,10 @@ LocalCluster::~LocalCluster() {
     ::kill(p, SIGKILL);
     ::waitpid(p, nullptr, 0);
   }
-  for (pid_t p : pids_) store::remove_segments_of(p);
+  for (pid_t p : pids_) {
+    store::remove_segments_of(p);
+    store::remove_spill_directory(env_or("WEFT_SPILL_DIR", ""), p);
+  }
 }
 
 pid_t LocalCluster::spawn(const std::vector<std::string>& extra_env, int keep_fd) {
@@ -199,6 +203,8 @@ void serve_role_if_requested() {
       o.nthreads = std::atoi(env_or("WEFT_NTHREADS", "0"));
       o.host = env_or("WEFT_WORKER_HOST", "127.0.0.1");
       o.resources = worker::parse_resources(env_or("WEFT_RESOURCES", ""));
+      o.memory_limit = std::strtoull(env_or("WEFT_MEMORY_LIMIT", "0"), nullptr, 10);
+      o.spill_dir = env_or("WEFT_SPILL_DIR", "");
       code = worker::run_worker(o);
       detail::reset_worker_client();
     } else {

@@ -8,6 +8,7 @@
 #include "weft/detail/task.hpp"
 #include "weft/error.hpp"
 #include "worker/actor_table.hpp"
+#include "worker/object_store.hpp"
 
 namespace weft::worker {
 namespace {
@@ -33,14 +34,21 @@ void share(Completion& c, const std::string& worker) noexcept {
 }  // namespace
 
 void execute(Completion& c, const std::string& name, const std::string& worker,
-             const std::function<serde::Message()>& invoke) noexcept {
+             const std::function<serde::Message()>& invoke, std::uint64_t memory_limit) noexcept {
   const auto start = std::chrono::steady_clock::now();
   try {
     set_current_task(c.id);  // an actor factory adopts its actor under this id
     c.value = invoke();
     c.value.make_self_contained();
-    c.ok = true;
-    share(c, worker);
+    if (const std::uint64_t bytes = c.value.total_bytes();
+        memory_limit > 0 && bytes > memory_limit) {
+      c.value = {};
+      c.error = net::RemoteError{"weft::MemoryLimitError",
+                                 over_limit_message("result", bytes, memory_limit), name, worker};
+    } else {
+      c.ok = true;
+      share(c, worker);
+    }
   } catch (const TaskError& e) {
     // A get() inside the task failed: report the task that failed first, as threads do.
     c.error = net::RemoteError{e.type_name(), e.message(), e.task_name(), e.worker()};
@@ -58,7 +66,8 @@ void TaskRunner::run() noexcept {
   if (!try_claim()) return;  // stolen or cancelled before it started
   Completion c;
   c.id = id_;
-  execute(c, name_, worker_, [&] { return fn_->invoke(args_); });
+  execute(
+      c, name_, worker_, [&] { return fn_->invoke(args_); }, memory_limit_);
   args_.clear();
   complete_done();
   done_.push(std::move(c));

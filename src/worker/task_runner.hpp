@@ -60,19 +60,24 @@ class CompletionQueue {
 
 // Runs `invoke` for the task or call c.id, leaving in `c` its encoded result (moved to
 // shared memory when large) or its error as the caller will see it; and how long it took.
+// A result larger than `memory_limit` (bytes, 0: none) is a weft::MemoryLimitError instead,
+// found before it is copied to shared memory.
 void execute(Completion& c, const std::string& name, const std::string& worker,
-             const std::function<serde::Message()>& invoke) noexcept;
+             const std::function<serde::Message()>& invoke,
+             std::uint64_t memory_limit = 0) noexcept;
 
 class TaskRunner final : public detail::TaskState {
  public:
   TaskRunner(std::uint64_t id, const detail::RemoteFunction* fn, std::string name,
-             std::string worker, std::vector<serde::Message> args, CompletionQueue& done)
+             std::string worker, std::vector<serde::Message> args, CompletionQueue& done,
+             std::uint64_t memory_limit = 0)
       : id_(id),
         fn_(fn),
         name_(std::move(name)),
         worker_(std::move(worker)),
         args_(std::move(args)),
-        done_(done) {}
+        done_(done),
+        memory_limit_(memory_limit) {}
 
   // Claims the task so that it never runs (steal, cancel). False when it already started.
   bool try_claim_and_cancel() noexcept {
@@ -91,6 +96,7 @@ class TaskRunner final : public detail::TaskState {
   std::string worker_;
   std::vector<serde::Message> args_;
   CompletionQueue& done_;
+  std::uint64_t memory_limit_;  // bytes; 0: none
 };
 
 }  // namespace weft::worker

@@ -1,5 +1,6 @@
 #include "worker/worker.hpp"
 
+#include <malloc.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -25,12 +26,20 @@
 #include "weft/runtime.hpp"
 #include "worker/actor_mailbox.hpp"
 #include "worker/actor_table.hpp"
+#include "worker/object_store.hpp"
 #include "worker/task_runner.hpp"
 
 namespace weft::worker {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// WEFT_SPILL_ALL=1: every object goes to disk as it arrives (to test that spilling changes
+// no result).
+bool spill_all_requested() {
+  const char* all = std::getenv("WEFT_SPILL_ALL");
+  return all != nullptr && std::string(all) == "1";
+}
 
 class Worker {
  public:
@@ -51,15 +60,6 @@ class Worker {
     net::WorkerInfo info;
     std::unique_ptr<zmq::socket_t> data;
   };
-  // An object held here; `shm` names its segment when its frames are in a shared-memory
-  // segment this worker owns (made here, or handed over by put()). Objects fetched from a
-  // peer's segment are served as bytes: the peer may remove its segment's name any time.
-  struct Stored {
-    serde::Message message;
-    std::string shm;
-    store::Layout layout;
-  };
-
   void on_scheduler(std::vector<Buffer>& parts);
   void on_data(const std::string& from, std::vector<Buffer>& parts);
   void on_peer(std::uint32_t peer, std::vector<Buffer>& parts);
@@ -74,6 +74,8 @@ class Worker {
                                store::Layout layout, bool take_ownership);
   void ask_next_holder(std::uint64_t object);
   void start(net::RunItem item);
+  void launch(net::RunItem item);
+  void manage_memory();
   void fail(std::uint64_t task, std::string type, std::string message, const std::string& name);
   void drain_completions();
   void flush();
@@ -90,7 +92,12 @@ class Worker {
   int exit_code_ = 0;
   Clock::time_point last_heard_ = Clock::now();
 
-  std::unordered_map<std::uint64_t, Stored> objects_;
+  ObjectStore objects_;
+  // Tasks whose inputs are here, in arrival order, waiting (in waiting_, with nothing
+  // missing) while the worker is paused near its memory limit.
+  std::deque<std::uint64_t> ready_;
+  bool paused_ = false;
+  std::uint64_t resident_ = 0;  // the process's resident bytes when last read
   std::unordered_map<std::uint64_t, Pending> waiting_;
   std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> needed_by_;
   std::unordered_map<std::uint64_t, Fetching> fetching_;
@@ -113,10 +120,17 @@ Worker::Worker(const Options& o)
       scheduler_(net::make_socket(zmq::socket_type::dealer)),
       data_(net::make_socket(zmq::socket_type::router)),
       wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
+      objects_(o.memory_limit, o.spill_dir, spill_all_requested()),
       completions_(wake_fd_) {
   if (options_.scheduler.rfind("tcp://", 0) != 0 && options_.scheduler.rfind("ipc://", 0) != 0) {
     throw ConfigError("weft worker: scheduler address '" + options_.scheduler +
                       "' is not valid: expected tcp://HOST:PORT or ipc://PATH");
+  }
+  if (options_.memory_limit > 0) {
+    // Blocks of 1 MiB or more are mapped and unmapped on free, never kept in the heap:
+    // glibc's default (a threshold that rises to the largest block freed) would keep tasks'
+    // freed working memory resident, where no spilling can reach it.
+    ::mallopt(M_MMAP_THRESHOLD, 1 << 20);
   }
   if (options_.nthreads <= 0) {
     options_.nthreads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -184,6 +198,7 @@ int Worker::run(const std::atomic<bool>* stop) {
         if (it == peers_.end() || !it->second.data) continue;
         while (net::receive(*it->second.data, parts)) on_peer(item_peer[i], parts);
       }
+      manage_memory();
       flush();
       const auto now = Clock::now();
       if (now >= next_heartbeat) {
@@ -277,7 +292,7 @@ void Worker::on_run(net::Run& run) {
   for (net::RunItem& item : run.tasks) {
     Pending p;
     for (const net::Location& dep : item.deps) {
-      if (objects_.count(dep.id) > 0) continue;
+      if (objects_.contains(dep.id)) continue;
       ++p.missing;
       needed_by_[dep.id].push_back(item.id);
       if (fetching_.count(dep.id) == 0) {
@@ -299,7 +314,18 @@ void Worker::on_run(net::Run& run) {
   }
 }
 
+// Launches the task, or queues it while the worker is paused (or others queued before it).
 void Worker::start(net::RunItem item) {
+  if (objects_.managed() && (paused_ || !ready_.empty())) {
+    const std::uint64_t id = item.id;
+    ready_.push_back(id);
+    waiting_.emplace(id, Pending{std::move(item), 0});
+    return;
+  }
+  launch(std::move(item));
+}
+
+void Worker::launch(net::RunItem item) {
   const std::string& fname = item.call.function;
   const detail::RemoteFunction* fn = detail::find_function(fname);
   if (fn == nullptr || fn->invoke == nullptr) {
@@ -318,6 +344,19 @@ void Worker::start(net::RunItem item) {
          item.call.name);
     return;
   }
+  if (objects_.limit() > 0) {  // before reloading spilled inputs that cannot fit anyway
+    std::uint64_t inputs = 0;
+    for (const net::Arg& a : item.call.args) {
+      if (a.ref != 0) inputs += objects_.size_of(a.ref);
+      inputs += a.body.size();
+      for (const Buffer& f : a.frames) inputs += f.size();
+    }
+    if (inputs > objects_.limit()) {
+      fail(item.id, "weft::MemoryLimitError",
+           over_limit_message("inputs", inputs, objects_.limit()), item.call.name);
+      return;
+    }
+  }
   std::vector<serde::Message> args;
   args.reserve(item.call.args.size());
   for (net::Arg& a : item.call.args) {
@@ -325,19 +364,46 @@ void Worker::start(net::RunItem item) {
       args.push_back(serde::Message{std::move(a.body), std::move(a.frames)});
       continue;
     }
-    auto dep = objects_.find(a.ref);
-    if (dep == objects_.end()) {  // freed between its fetch and now: the task fails alone
-      fail(item.id, "weft::Error",
-           "dependency " + std::to_string(a.ref) + " is no longer on " + label_, item.call.name);
+    const Stored* dep = nullptr;
+    std::string why = "it is no longer on " + label_;  // freed between its fetch and now
+    try {
+      dep = objects_.get(a.ref);
+    } catch (const Error& e) {
+      why = e.what();
+    }
+    if (dep == nullptr) {  // the task fails alone
+      fail(item.id, "weft::Error", "dependency " + std::to_string(a.ref) + ": " + why,
+           item.call.name);
       return;
     }
-    args.push_back(dep->second.message);
+    args.push_back(dep->message);
   }
-  auto* task =
-      new TaskRunner(item.id, fn, std::move(item.call.name), label_, std::move(args), completions_);
+  auto* task = new TaskRunner(item.id, fn, std::move(item.call.name), label_, std::move(args),
+                              completions_, objects_.limit());
   task->retain();  // running_'s reference; the pool owns the first
   running_.emplace(item.id, detail::StatePtr<TaskRunner>(task));
   detail::backend().schedule(task);
+}
+
+// Spills and pauses per ObjectStore's thresholds, then starts queued tasks as memory allows.
+// Resident memory is read every loop turn (a read of /proc/self/statm costs microseconds,
+// paid only with a limit), and again after a spill, which frees segments at once. A
+// paused worker with no task running still starts one at a time: waiting could not lower
+// its memory, so a limit below its idle footprint slows it down but never stops it.
+void Worker::manage_memory() {
+  if (!objects_.managed()) return;
+  resident_ = store::resident_bytes();
+  if (objects_.relieve(resident_) > 0) resident_ = store::resident_bytes();
+  paused_ = objects_.over_pause(resident_);
+  while (!ready_.empty() && (!paused_ || running_.empty())) {
+    const std::uint64_t id = ready_.front();
+    ready_.pop_front();
+    auto it = waiting_.find(id);
+    if (it == waiting_.end() || it->second.missing > 0) continue;  // stolen or cancelled
+    net::RunItem item = std::move(it->second.item);
+    waiting_.erase(it);
+    launch(std::move(item));
+  }
 }
 
 void Worker::fail(std::uint64_t task, std::string type, std::string message,
@@ -362,7 +428,7 @@ void Worker::drain_completions() {
     if (discard_.erase(c.id) > 0) continue;
     if (c.ok) {
       const std::uint64_t nbytes = c.value.total_bytes();
-      objects_[c.id] = Stored{std::move(c.value), std::move(c.shm), std::move(c.layout)};
+      objects_.put(c.id, Stored{std::move(c.value), std::move(c.shm), std::move(c.layout)});
       finished_.results.push_back(net::Result{c.id, nbytes, c.duration});
     } else {
       failed_.failures.push_back(net::Failure{c.id, std::move(c.error)});
@@ -380,14 +446,20 @@ void Worker::on_data(const std::string& from, std::vector<Buffer>& parts) {
       for (std::uint64_t id : fetch.ids) {
         net::Object& o = reply.objects.emplace_back();
         o.id = id;
-        auto it = objects_.find(id);
-        if (it == objects_.end()) continue;
-        const Stored& s = it->second;
+        const Stored* found = nullptr;
+        try {
+          found = objects_.get(id);
+        } catch (const Error& e) {  // answered as not found: the reader tries elsewhere
+          std::fprintf(stderr, "weft %s: %s\n", label_.c_str(), e.what());
+        }
+        if (found == nullptr) continue;
+        const Stored& s = *found;
         o.found = true;
         o.body = s.message.body;
         if (same_node && !s.shm.empty()) {
           o.shm = s.shm;
           o.layout = s.layout;
+          objects_.lend(id);
         } else {
           o.frames = s.message.frames;
         }
@@ -396,8 +468,8 @@ void Worker::on_data(const std::string& from, std::vector<Buffer>& parts) {
     } else if (kind == net::Kind::kPutObject) {
       auto put = net::payload<net::PutObject>(parts);
       try {
-        objects_[put.id] = receive_object(std::move(put.body), std::move(put.frames),
-                                          std::move(put.shm), std::move(put.layout), true);
+        objects_.put(put.id, receive_object(std::move(put.body), std::move(put.frames),
+                                            std::move(put.shm), std::move(put.layout), true));
       } catch (const Error& e) {  // a segment this process cannot map: tell the client
         std::fprintf(stderr, "weft %s: refused put %llu: %s\n", label_.c_str(),
                      static_cast<unsigned long long>(put.id), e.what());
@@ -470,7 +542,7 @@ void Worker::on_objects(std::uint32_t, net::Objects& objects) {
       continue;
     }
     fetching_.erase(o.id);
-    objects_[o.id] = std::move(stored);
+    objects_.put(o.id, std::move(stored));
     replicated_.ids.push_back(o.id);
     auto users = needed_by_.extract(o.id);
     if (users.empty()) continue;
@@ -538,7 +610,7 @@ void Worker::on_actor_call(const std::string& from, net::ActorCall call) {
 void Worker::finish_actor_call(Completion& c) {
   Stored value{std::move(c.value), std::move(c.shm), std::move(c.layout)};
   reply_actor(c.reply_to, c.caller_node, c.id, c.ok, &value, std::move(c.error));
-  if (c.ok) objects_[c.id] = std::move(value);  // registered by the caller (PutDone)
+  if (c.ok) objects_.put(c.id, std::move(value));  // registered by the caller (PutDone)
 }
 
 void Worker::reply_actor(const std::string& to, const std::string& node, std::uint64_t call,
@@ -564,8 +636,8 @@ void Worker::reply_actor(const std::string& to, const std::string& node, std::ui
 
 // A received object; one whose frames are in another process's segment keeps the segment
 // mapped (its name may be unlinked meanwhile: the mapping stays valid).
-Worker::Stored Worker::receive_object(Buffer body, std::vector<Buffer> frames, std::string shm,
-                                      store::Layout layout, bool take_ownership) {
+Stored Worker::receive_object(Buffer body, std::vector<Buffer> frames, std::string shm,
+                              store::Layout layout, bool take_ownership) {
   if (shm.empty()) return Stored{serde::Message{std::move(body), std::move(frames)}, {}, {}};
   std::vector<Buffer> mapped = store::map_shared(shm, layout, take_ownership);
   if (!take_ownership) shm.clear(), layout.clear();

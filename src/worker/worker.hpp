@@ -18,9 +18,13 @@
 namespace weft::worker {
 
 struct Options {
-  std::string scheduler;           // e.g. "tcp://127.0.0.1:8786"
-  int nthreads = 0;                // 0: one per core
-  std::uint64_t memory_limit = 0;  // bytes; 0: none (reported to the scheduler)
+  std::string scheduler;  // e.g. "tcp://127.0.0.1:8786"
+  int nthreads = 0;       // 0: one per core
+  // Bytes; 0: none. Objects spill to disk past 60% of it, new tasks wait past 80%, and a
+  // task whose inputs or result alone exceed it fails (worker/object_store.hpp). Reported
+  // to the scheduler. WEFT_SPILL_ALL=1 in the environment spills every object at once.
+  std::uint64_t memory_limit = 0;
+  std::string spill_dir;  // where spill files go (a directory per worker); empty: $TMPDIR
   // Interface to bind the data port on; peers must reach it at this address.
   std::string host = "127.0.0.1";
   std::string name;        // default: worker-PID@HOSTNAME

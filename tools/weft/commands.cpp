@@ -225,6 +225,7 @@ int run_worker(const WorkerArgs& args) {
   o.host = args.host;
   o.name = args.name;
   o.lost_after = args.lost_after;
+  o.spill_dir = args.spill_dir;
   o.resources = worker::parse_resources(args.resources);
   const std::string threads = o.nthreads > 0 ? std::to_string(o.nthreads) : "one per core";
   const std::string memory =

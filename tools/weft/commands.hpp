@@ -23,6 +23,7 @@ struct WorkerArgs {
   std::string scheduler;
   int nthreads = 0;
   std::string memory_limit;  // a size as parse_size reads it; empty: none
+  std::string spill_dir;     // empty: $TMPDIR
   std::string host = "127.0.0.1";
   std::string resources;
   std::vector<std::string> load;

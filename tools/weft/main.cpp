@@ -110,9 +110,13 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   w->add_option("--memory-limit", work.memory_limit,
-                "Memory offered to tasks, e.g. 4GB or 512MiB (default: none)")
+                "Memory limit, e.g. 4GB or 512MiB (default: none): objects spill to disk "
+                "past 60%, new tasks wait past 80%")
       ->check(kSize)
       ->type_name("SIZE");
+  w->add_option("--spill-dir", work.spill_dir,
+                "Directory for objects spilled to disk (default: $TMPDIR or /tmp)")
+      ->type_name("DIR");
   w->add_option("--host", work.host,
                 "Address to serve data on; other workers and clients must reach it there")
       ->check(kReachableHost)
