@@ -17,6 +17,12 @@ struct TaskOptions {
   // cluster, also how many more deaths of the workers running it are tolerated beyond the
   // scheduler's allowance (3) before it fails with KilledWorkerError.
   int retries = 0;
+  // On a cluster: seconds the task may run before its worker stops waiting for it. It then
+  // fails with a TaskError of type weft::TimeoutError naming it and the worker (retries
+  // apply); its thread stays busy until the function returns, whose result is dropped. 0:
+  // no limit. In-process runtimes cannot abandon a thread and ignore it: there, bound the
+  // wait instead, with get(ref, timeout).
+  double timeout = 0;
 
   // What the task needs of a worker, as in Ray. Cluster runtimes place a task only on a
   // worker whose offer, minus what its assigned tasks requested, covers the request; a

@@ -119,6 +119,7 @@ void Cluster::submit(TaskState& state, const RemoteFunction& fn, const TaskOptio
   spec.resources = options.resources;
   spec.call.function = fn.name;
   spec.call.signature = fn.signature;
+  spec.call.timeout = options.timeout > 0 ? options.timeout : 0;
   spec.call.name = options.name.empty() ? std::string(fn.name) : options.name;
   spec.call.args.reserve(args.size());
   for (CallArg& a : args) {

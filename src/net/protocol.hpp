@@ -133,7 +133,8 @@ struct Call {
   std::uint64_t signature = 0;
   std::string name;
   std::vector<Arg> args;
-  WEFT_SERIALIZE(function, signature, name, args);
+  double timeout = 0;  // seconds the worker waits for it to return; 0: no limit
+  WEFT_SERIALIZE(function, signature, name, args, timeout);
 };
 
 struct TaskSpec {

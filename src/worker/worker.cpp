@@ -76,6 +76,7 @@ class Worker {
   void start(net::RunItem item);
   void launch(net::RunItem item);
   void manage_memory();
+  void expire_deadlines();
   void fail(std::uint64_t task, std::string type, std::string message, const std::string& name);
   void drain_completions();
   void flush();
@@ -102,7 +103,14 @@ class Worker {
   std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> needed_by_;
   std::unordered_map<std::uint64_t, Fetching> fetching_;
   std::unordered_map<std::uint64_t, detail::StatePtr<TaskRunner>> running_;
-  std::unordered_set<std::uint64_t> discard_;  // cancelled while running
+  std::unordered_set<std::uint64_t> discard_;  // cancelled or timed out while running
+  struct Deadline {
+    Clock::time_point at;
+    std::uint64_t task = 0;
+    double seconds = 0;
+    std::string name;
+  };
+  std::vector<Deadline> deadlines_;  // of running tasks with a timeout
   std::unordered_map<std::uint32_t, Peer> peers_;
   std::unordered_map<std::uint64_t, std::shared_ptr<ActorMailbox>> actors_;
   CompletionQueue completions_;
@@ -199,6 +207,7 @@ int Worker::run(const std::atomic<bool>* stop) {
         while (net::receive(*it->second.data, parts)) on_peer(item_peer[i], parts);
       }
       manage_memory();
+      if (!deadlines_.empty()) expire_deadlines();
       flush();
       const auto now = Clock::now();
       if (now >= next_heartbeat) {
@@ -378,6 +387,12 @@ void Worker::launch(net::RunItem item) {
     }
     args.push_back(dep->message);
   }
+  if (item.call.timeout > 0) {
+    deadlines_.push_back(
+        Deadline{Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                    std::chrono::duration<double>(item.call.timeout)),
+                 item.id, item.call.timeout, item.call.name});
+  }
   auto* task = new TaskRunner(item.id, fn, std::move(item.call.name), label_, std::move(args),
                               completions_, objects_.limit());
   task->retain();  // running_'s reference; the pool owns the first
@@ -404,6 +419,24 @@ void Worker::manage_memory() {
     waiting_.erase(it);
     launch(std::move(item));
   }
+}
+
+// A task past its timeout is reported failed now and its eventual completion dropped: the
+// thread cannot be stopped, but the caller (and the scheduler's retry) need not wait.
+void Worker::expire_deadlines() {
+  const auto now = Clock::now();
+  std::erase_if(deadlines_, [&](const Deadline& d) {
+    if (running_.count(d.task) == 0 || discard_.count(d.task) > 0) return true;  // finished
+    if (now < d.at) return false;
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%g", d.seconds);
+    fail(d.task, "weft::TimeoutError",
+         std::string("ran longer than its timeout of ") + seconds + " s; " + label_ +
+             " stopped waiting for it (its thread stays busy until it returns)",
+         d.name);
+    discard_.insert(d.task);
+    return true;
+  });
 }
 
 void Worker::fail(std::uint64_t task, std::string type, std::string message,

@@ -272,6 +272,25 @@ TEST(Cluster, GetTimesOutNamingTheTaskAndTheTaskGoesOn) {
   EXPECT_EQ(weft::get(slow, std::chrono::seconds(30)), 400);
 }
 
+TEST(Cluster, ATaskPastItsTimeoutFailsNamingItAndTheWorker) {
+  weft::Ref<int> hung =
+      weft::remote(weft::TaskOptions{.name = "hung", .timeout = 0.2}, nap_ms, 1500);
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    weft::get(hung);
+    FAIL() << "no timeout";
+  } catch (const weft::TaskError& e) {
+    EXPECT_EQ(e.type_name(), "weft::TimeoutError");
+    EXPECT_EQ(e.task_name(), "hung");
+    EXPECT_NE(e.message().find("ran longer than its timeout of 0.2 s"), std::string::npos)
+        << e.what();
+    EXPECT_NE(e.worker().find("worker"), std::string::npos) << e.worker();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1200));
+  // A task within its timeout is unaffected.
+  EXPECT_EQ(weft::get(weft::remote(weft::TaskOptions{.timeout = 5}, nap_ms, 10)), 10);
+}
+
 TEST(Cluster, CancelledTasksReportCancellation) {
   // Both workers busy, so the third task waits in the scheduler and can be cancelled.
   std::vector<weft::Ref<int>> busy;
