@@ -3,9 +3,9 @@
 # example's library of tasks (--load), a worker that is the client's own binary
 # (WEFT_ROLE=worker), the client connected to them, status, --help, bad arguments, and a
 # shutdown after which no process is left.
-# usage: cli_test.sh WEFT_CLI CLUSTER_CLIENT TASKS_LIBRARY
+# usage: cli_test.sh WEFT_CLI CLUSTER_CLIENT TASKS_LIBRARY MISMATCH_CLIENT MISMATCH_LIBRARY
 set -uo pipefail
-weft=$1 client=$2 tasks=$3
+weft=$1 client=$2 tasks=$3 mismatch_client=$4 mismatch_tasks=$5
 work=$(mktemp -d)
 pids=()
 
@@ -146,10 +146,21 @@ grep -q 'no answer from a scheduler at tcp://127.0.0.1:1 within 0.3 s' "$work/er
 expect_code 1 "$weft" scheduler --host 127.0.0.1 --port "${addr##*:}"
 grep -q 'cannot listen' "$work/err" || fail "a port in use: $(cat "$work/err")"
 
-# --- shutdown stops the scheduler and both workers, each with exit code 0.
+# --- a function declared otherwise by the caller and by the worker's library: refused
+# before its arguments are decoded, with an error that says so.
+"$weft" worker --scheduler "$addr" --nthreads 1 --resources mismatch=1 \
+  --load "$mismatch_tasks" >"$work/worker3.log" 2>&1 &
+worker3=$!
+pids+=("$worker3")
+timeout 60 "$mismatch_client" --weft-runtime="connect:$addr" >"$work/mismatch.out" 2>&1 ||
+  fail "the mismatched call was not refused: $(cat "$work/mismatch.out")"
+grep -q "refused: task 'scale' on .* raised weft::SerdeError: .*other argument or result types" \
+  "$work/mismatch.out" || fail "mismatch: $(cat "$work/mismatch.out")"
+
+# --- shutdown stops the scheduler and the workers, each with exit code 0.
 expect_code 0 "$weft" shutdown "$addr"
-grep -q 'with its 2 worker(s)' "$work/out" || fail "shutdown: $(cat "$work/out")"
-for p in "$scheduler" "$worker1" "$worker2"; do
+grep -q 'with its 3 worker(s)' "$work/out" || fail "shutdown: $(cat "$work/out")"
+for p in "$scheduler" "$worker1" "$worker2" "$worker3"; do
   wait_exit "$p" 10
   code=$?
   [[ $code == 0 ]] || fail "process $p ended with $code after shutdown (124: still running)"
