@@ -65,6 +65,7 @@ class Server {
   void on_submit(Peer& client, net::Submit& s);
   void remove_worker(const std::string& route);
   void remove_client(const std::string& route);
+  void drop_peer(const std::string& route, const std::string& why);
   void handle(const sched::Event& e);
   void apply_actions();
   net::RemoteError error_of(const sched::TaskErred& e) const;
@@ -278,8 +279,30 @@ void Server::on_message(const std::string& from, int fd, std::vector<Buffer>& pa
         std::fprintf(stderr, "weft scheduler: ignored unexpected %s message\n",
                      net::to_string(kind));
     }
+  } catch (const net::ProtocolError& e) {
+    drop_peer(from, e.what());
+  } catch (const SerdeError& e) {
+    drop_peer(from, e.what());
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "weft scheduler: dropped a bad message: %s\n", e.what());
+    std::fprintf(stderr, "weft scheduler: dropped a message it could not handle: %s\n", e.what());
+  }
+}
+
+// A peer that sent a malformed message is not trusted with anything else: a worker is
+// treated as lost (told to stop if it speaks again), a client as gone (its work released).
+void Server::drop_peer(const std::string& route, const std::string& why) {
+  auto it = peers_.find(route);
+  const char* role = it == peers_.end()                      ? "an unknown peer"
+                     : it->second.role == net::Role::kWorker ? "a worker"
+                                                             : "a client";
+  std::fprintf(stderr, "weft scheduler: refused a malformed message from %s (%s); dropped it\n",
+               role, why.c_str());
+  if (it == peers_.end()) return;
+  if (it->second.role == net::Role::kWorker) {
+    remove_worker(route);
+    lost_workers_.insert(route);
+  } else {
+    remove_client(route);
   }
 }
 

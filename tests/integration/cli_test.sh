@@ -4,8 +4,9 @@
 # (WEFT_ROLE=worker), the client connected to them, status, --help, bad arguments, and a
 # shutdown after which no process is left.
 # usage: cli_test.sh WEFT_CLI CLUSTER_CLIENT TASKS_LIBRARY MISMATCH_CLIENT MISMATCH_LIBRARY
+#                    BAD_PEER
 set -uo pipefail
-weft=$1 client=$2 tasks=$3 mismatch_client=$4 mismatch_tasks=$5
+weft=$1 client=$2 tasks=$3 mismatch_client=$4 mismatch_tasks=$5 bad_peer=$6
 work=$(mktemp -d)
 pids=()
 
@@ -97,6 +98,11 @@ WEFT_KEY=$work/other.key timeout 60 "$client" --weft-runtime="connect:$addr" \
   >"$work/stranger.out" 2>&1 && fail "a client with another key ran: $(cat "$work/stranger.out")"
 grep -q 'did not answer' "$work/stranger.out" || fail "stranger: $(cat "$work/stranger.out")"
 grep -q 'refused a connection' "$work/scheduler.log" || fail "the scheduler logged no refusal"
+
+# --- a member speaking garbage: refused message by message, dropped, the scheduler goes on.
+timeout 30 "$bad_peer" "$addr" >"$work/bad.out" 2>&1 || fail "bad peer: $(cat "$work/bad.out")"
+[[ $(grep -c 'refused a malformed message' "$work/scheduler.log") -ge 5 ]] ||
+  fail "the scheduler did not refuse every malformed message: $(cat "$work/scheduler.log")"
 
 expect_code 0 "$weft" status "$addr"
 cat "$work/out"
