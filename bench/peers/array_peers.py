@@ -4,6 +4,10 @@ array, with dask.array on its threaded scheduler, and with NumPy when the whole 
 in memory (x and x + x.T at once).
 
 usage: array_peers.py [--peer dask|numpy] [N] [BLOCK]       (default: dask, 20000 2000)
+       array_peers.py --matmul [--peer dask|numpy] [N] [BLOCK]     (default: 8000 2000)
+
+--matmul times (a @ b).sum() of two random normal N x N arrays instead (array_bench --matmul).
+NumPy's matmul is only a fair peer on OpenBLAS (libopenblas0-pthread): its BLAS is printed.
 
 Prints lines in array_bench's format. Run one peer per process, so that each peak resident
 memory (getrusage ru_maxrss) is that peer's own. Run both sides with:
@@ -34,10 +38,13 @@ def timed(f):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--peer", choices=["dask", "numpy"], default="dask")
-    ap.add_argument("n", nargs="?", type=int, default=20000)
+    ap.add_argument("--matmul", action="store_true")
+    ap.add_argument("n", nargs="?", type=int, default=None)
     ap.add_argument("block", nargs="?", type=int, default=2000)
     a = ap.parse_args()
-    n, b = a.n, a.block
+    n, b = a.n or (8000 if a.matmul else 20000), a.block
+    if a.matmul:
+        return matmul(a.peer, n, b)
     if a.peer == "dask":
         import dask
         import dask.array as da
@@ -63,6 +70,40 @@ def main():
           f"peak RSS {peak_rss_mb():.0f} MB (value {v:.3f})")
     t, _, m = timed(lambda: x.mean(axis=0))
     print(f"numpy mean(x,axis=0) n={n}: {t:.3f} s (array given), peak RSS {peak_rss_mb():.0f} MB")
+
+
+def blas_name(np):
+    """The BLAS library NumPy's matmul runs on, from threadpoolctl or the loaded libraries."""
+    try:
+        from threadpoolctl import threadpool_info
+
+        return ",".join(f"{i['internal_api']}:{i['num_threads']}" for i in threadpool_info()
+                        if i["user_api"] == "blas") or "unknown"
+    except ImportError:
+        with open("/proc/self/maps") as maps:
+            libs = {line.split("/")[-1].strip() for line in maps if "blas" in line}
+        return ",".join(sorted(libs)) or "unknown"
+
+
+def matmul(peer, n, b):
+    if peer == "dask":
+        import dask
+        import dask.array as da
+
+        dask.config.set(scheduler="threads", num_workers=2)
+        rs = da.random.RandomState(0)
+        x = rs.standard_normal((n, n), chunks=(b, b))
+        y = rs.standard_normal((n, n), chunks=(b, b))
+        t, c, v = timed(lambda: float((x @ y).sum().compute()))
+        print(f"dask sum(a@b) n={n} block={b}: {t:.3f} s, cpu {c:.3f} s, peak RSS {peak_rss_mb():.0f} MB (value {v:.3f})")
+        return
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    t_gen, _, (x, y) = timed(lambda: (rng.standard_normal((n, n)), rng.standard_normal((n, n))))
+    t, c, v = timed(lambda: float((x @ y).sum()))
+    print(f"numpy sum(a@b) n={n}: {t + t_gen:.3f} s with generation ({t:.3f} s without, cpu {c:.3f} s), "
+          f"peak RSS {peak_rss_mb():.0f} MB (value {v:.3f}; blas {blas_name(np)})")
 
 
 if __name__ == "__main__":
