@@ -367,3 +367,5 @@ Array clip(const detail::Term& x, const detail::Term& lo, const detail::Term& hi
 Array where(const detail::Term& cond, const detail::Term& a, const detail::Term& b);
 
 }  // namespace weft::array
+
+#include "weft/array/structure.hpp"  // slicing, indexing, joining, rechunk, reshape, map_blocks
