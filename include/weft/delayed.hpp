@@ -35,6 +35,7 @@
 #include "weft/detail/bound_call.hpp"
 #include "weft/detail/graph_node.hpp"
 #include "weft/detail/tokenize.hpp"
+#include "weft/progress.hpp"
 
 namespace weft {
 
@@ -45,6 +46,8 @@ struct ComputeOptions {
   // per node, e.g. to compare results or timings. On a cluster runtime fused chains still
   // run one task per node (each node's function runs by its registered name).
   bool optimize = true;
+  // Draw a progress bar of the graph's tasks on stderr while it runs (see progress.hpp).
+  Progress progress = Progress::kDefault;
 };
 
 namespace detail {
@@ -219,14 +222,20 @@ class Graph {
   // ConfigError like it on a cluster runtime.
   template <class... T>
   std::tuple<detail::output_t<T>...> compute(const Delayed<T>&... outputs) const {
-    std::vector<detail::Value> values = run({outputs.key()...});
+    return compute(Progress::kDefault, outputs...);
+  }
+  // The same, with a progress bar of this graph's tasks as `progress` says (progress.hpp).
+  template <class... T>
+  std::tuple<detail::output_t<T>...> compute(Progress progress,
+                                             const Delayed<T>&... outputs) const {
+    std::vector<detail::Value> values = run({outputs.key()...}, progress);
     return detail::take_all<T...>(values, std::index_sequence_for<T...>{});
   }
 
  private:
   explicit Graph(std::shared_ptr<const detail::GraphData> data) noexcept;
   static Graph collect(const std::vector<detail::NodePtr>& outputs);
-  std::vector<detail::Value> run(const std::vector<std::string>& outputs) const;
+  std::vector<detail::Value> run(const std::vector<std::string>& outputs, Progress progress) const;
 
   std::shared_ptr<const detail::GraphData> data_;
 };
@@ -239,7 +248,7 @@ std::tuple<detail::output_t<T>...> compute(const ComputeOptions& options,
                                            const Delayed<T>&... outputs) {
   Graph graph = Graph::of(outputs...);
   if (options.optimize) graph = graph.cull(outputs...).fuse();
-  return graph.compute(outputs...);
+  return graph.compute(options.progress, outputs...);
 }
 
 template <class... T>

@@ -16,6 +16,7 @@
 // and a batch's items are encoded together, so an item costs its bytes, not a message.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
@@ -40,6 +41,7 @@
 
 #include "weft/detail/remote_call.hpp"
 #include "weft/detail/remote_submit.hpp"
+#include "weft/progress.hpp"
 #include "weft/ref.hpp"
 #include "weft/remote.hpp"
 #include "weft/serde.hpp"
@@ -54,6 +56,11 @@ struct ParallelOptions {
   std::size_t batch_size = 0;
   // Prefix of the task name in errors: "NAME[i]" names the failing item.
   std::string name = "parallel_map";
+  // Draw a progress bar of the items on stderr (see progress.hpp), for parallel_map and
+  // parallel_for (not parallel_map_unordered, whose caller sees each result anyway). On
+  // threads the runners tell it every 1% of the items; on a cluster it moves as batches
+  // arrive.
+  Progress progress = Progress::kDefault;
 };
 
 namespace detail {
@@ -61,8 +68,12 @@ namespace detail {
 // Hands out batches of [0, n) to concurrent runners and records the first failure.
 class BatchScheduler {
  public:
-  BatchScheduler(std::size_t n, int jobs, std::size_t batch_size) noexcept
-      : n_(n), jobs_(jobs), batch_size_(batch_size) {}
+  // With a `progress_label`, draws a progress bar of the n items so labelled until destroyed.
+  BatchScheduler(std::size_t n, int jobs, std::size_t batch_size,
+                 const char* progress_label = nullptr)
+      : n_(n), jobs_(jobs), batch_size_(batch_size) {
+    if (progress_label != nullptr) bar_.emplace(n, progress_label);
+  }
 
   // Claims the next batch [lo, hi). Returns false when all are claimed or after a failure.
   bool next(std::size_t& lo, std::size_t& hi) noexcept;
@@ -74,6 +85,15 @@ class BatchScheduler {
   bool stopped() const noexcept { return stop_.load(std::memory_order_relaxed); }
   std::exception_ptr error() const;
   int jobs() const noexcept { return jobs_; }
+  // How many items a runner runs between count_done() calls: 1% of them with a bar, so
+  // that it moves during a large batch, at the cost of ~100 atomic adds and clock reads.
+  std::size_t report_every() const noexcept {
+    return bar_ ? std::max<std::size_t>(1, n_ / 100) : n_;
+  }
+  // Counts `k` more items done, for the bar.
+  void count_done(std::size_t k) noexcept {
+    if (bar_) bar_->add(k);
+  }
 
  private:
   const std::size_t n_;
@@ -84,10 +104,16 @@ class BatchScheduler {
   mutable std::mutex mu_;
   std::exception_ptr error_;  // guarded by mu_
   std::size_t error_index_ = static_cast<std::size_t>(-1);
+  std::optional<ProgressBar> bar_;
 };
 
 // Resolves ParallelOptions::n_jobs against the current runtime.
 int resolve_jobs(int n_jobs);
+
+// `label` when options ask for a progress bar, else null (no bar).
+inline const char* bar_label(const ParallelOptions& options, const char* label) {
+  return progress_enabled(options.progress) ? label : nullptr;
+}
 
 // Runs `runner` on `jobs` runners at once: jobs - 1 tasks on the runtime plus the calling
 // thread, and returns when all have returned. Rethrows the scheduler's first failure.
@@ -101,7 +127,12 @@ void run_items(BatchScheduler& batches, const std::string& name, Body& body) {
   while (batches.next(lo, hi)) {
     std::size_t i = lo;
     try {
-      for (; i < hi && !batches.stopped(); ++i) body(i);
+      while (i < hi && !batches.stopped()) {
+        const std::size_t from = i;
+        const std::size_t until = hi - i > batches.report_every() ? i + batches.report_every() : hi;
+        for (; i < until && !batches.stopped(); ++i) body(i);
+        batches.count_done(i - from);
+      }
     } catch (...) {
       batches.fail(i,
                    make_task_error(std::current_exception(), name + "[" + std::to_string(i) + "]"));
@@ -280,8 +311,10 @@ class RemoteBatches {
  public:
   using Submit = std::function<Ref<B>(std::size_t lo, std::size_t hi)>;
 
-  RemoteBatches(std::size_t n, int jobs, std::size_t batch_size, std::string name, Submit submit)
-      : claims_(n, jobs, batch_size),
+  // With a `progress_label`, draws a progress bar of the items that moves as batches arrive.
+  RemoteBatches(std::size_t n, int jobs, std::size_t batch_size, std::string name, Submit submit,
+                const char* progress_label = nullptr)
+      : claims_(n, jobs, batch_size, progress_label),
         window_(static_cast<std::size_t>(batch_window(jobs))),
         name_(std::move(name)),
         submit_(std::move(submit)) {
@@ -314,6 +347,7 @@ class RemoteBatches {
       }
       first = batch.lo;
       out = std::move(batch.ref.state()->value());
+      claims_.count_done(batch.hi - batch.lo);
       top_up();
       return true;
     }
@@ -322,6 +356,7 @@ class RemoteBatches {
  private:
   struct Batch {
     std::size_t lo = 0;
+    std::size_t hi = 0;
     Ref<B> ref;
   };
 
@@ -330,7 +365,7 @@ class RemoteBatches {
     while (in_flight_.size() < window_ && claims_.next(lo, hi)) {
       Ref<B> ref = submit_(lo, hi);
       queue_->watch(*ref.state(), next_slot_);
-      in_flight_.emplace(next_slot_++, Batch{lo, std::move(ref)});
+      in_flight_.emplace(next_slot_++, Batch{lo, hi, std::move(ref)});
     }
   }
 
@@ -358,13 +393,15 @@ class RemoteBatches {
   std::size_t next_slot_ = 0;
 };
 
-// parallel_map's batches on a cluster: the results of f over `inputs`, a batch at a time.
-// Throws ConfigError (naming `api` and the fix) when f cannot run on the workers.
+// parallel_map's batches on a cluster: the results of f over `inputs`, a batch at a time,
+// with a progress bar so labelled if `progress_label` is not null. Throws ConfigError
+// (naming `api` and the fix) when f cannot run on the workers.
 template <class R, class F, class Inputs>
 std::unique_ptr<RemoteBatches<std::vector<R>>> remote_map(Cluster& cluster, const F& f,
                                                           const Inputs& inputs,
                                                           const ParallelOptions& options,
-                                                          const char* api) {
+                                                          const char* api,
+                                                          const char* progress_label) {
   using Fp = std::decay_t<F>;
   const RemoteFunction& target = remote_target<Fp>(f, api);
   if constexpr (batchable<Fp>()) {
@@ -383,7 +420,7 @@ std::unique_ptr<RemoteBatches<std::vector<R>>> remote_map(Cluster& cluster, cons
     };
     return std::make_unique<RemoteBatches<std::vector<R>>>(
         std::ranges::size(inputs), resolve_jobs(options.n_jobs), options.batch_size, options.name,
-        std::move(submit));
+        std::move(submit), progress_label);
   } else {
     return nullptr;  // remote_target threw
   }
@@ -404,9 +441,9 @@ void remote_for(Cluster& cluster, std::int64_t begin, std::int64_t end, const F&
           cluster, TaskOptions{.name = batch_name(name, lo, hi)}, &Batch::run, function,
           begin + static_cast<std::int64_t>(lo), begin + static_cast<std::int64_t>(hi));
     };
-    RemoteBatches<std::monostate> batches(static_cast<std::size_t>(end - begin),
-                                          resolve_jobs(options.n_jobs), options.batch_size,
-                                          options.name, std::move(submit));
+    RemoteBatches<std::monostate> batches(
+        static_cast<std::size_t>(end - begin), resolve_jobs(options.n_jobs), options.batch_size,
+        options.name, std::move(submit), bar_label(options, "weft parallel_for"));
     std::size_t first = 0;
     std::monostate done;
     while (batches.next(first, done)) {
@@ -430,7 +467,8 @@ void parallel_for(std::int64_t begin, std::int64_t end, F&& f,
     return;
   }
   detail::BatchScheduler batches(static_cast<std::size_t>(end - begin),
-                                 detail::resolve_jobs(options.n_jobs), options.batch_size);
+                                 detail::resolve_jobs(options.n_jobs), options.batch_size,
+                                 detail::bar_label(options, "weft parallel_for"));
   auto body = [&](std::size_t i) { f(begin + static_cast<std::int64_t>(i)); };
   detail::run_runners(batches, [&] { detail::run_items(batches, options.name, body); });
 }
@@ -450,7 +488,8 @@ auto parallel_map(F&& f, const Inputs& inputs, const ParallelOptions& options = 
                 "parallel_map needs a result; use parallel_for for side effects");
   const std::size_t n = std::ranges::size(inputs);
   if (detail::Cluster* cluster = detail::active_cluster()) {
-    auto batches = detail::remote_map<R>(*cluster, f, inputs, options, "weft::parallel_map");
+    auto batches = detail::remote_map<R>(*cluster, f, inputs, options, "weft::parallel_map",
+                                         detail::bar_label(options, "weft parallel_map"));
     std::vector<R> out;
     if constexpr (std::is_default_constructible_v<R>) {  // else not serializable: threw
       out.resize(n);
@@ -462,7 +501,8 @@ auto parallel_map(F&& f, const Inputs& inputs, const ParallelOptions& options = 
     }
     return out;
   }
-  detail::BatchScheduler batches(n, detail::resolve_jobs(options.n_jobs), options.batch_size);
+  detail::BatchScheduler batches(n, detail::resolve_jobs(options.n_jobs), options.batch_size,
+                                 detail::bar_label(options, "weft parallel_map"));
   // Each slot is written by exactly one runner. vector<bool> packs bits, so it (and types
   // that cannot be default-constructed) go through optional slots instead.
   if constexpr (std::is_default_constructible_v<R> && !std::is_same_v<R, bool>) {
@@ -580,8 +620,8 @@ auto parallel_map_unordered(F& f, const Inputs& inputs, const ParallelOptions& o
   using R = std::decay_t<std::invoke_result_t<F&, std::ranges::range_reference_t<const Inputs>>>;
   using Stream = ResultStream<R>;
   if (detail::Cluster* cluster = detail::active_cluster()) {
-    return Stream(
-        detail::remote_map<R>(*cluster, f, inputs, options, "weft::parallel_map_unordered"));
+    return Stream(detail::remote_map<R>(*cluster, f, inputs, options,
+                                        "weft::parallel_map_unordered", nullptr));
   }
   const int jobs = detail::resolve_jobs(options.n_jobs);
   auto shared = std::make_shared<typename Stream::Shared>(std::ranges::size(inputs), jobs,

@@ -12,6 +12,7 @@
 #include "weft/detail/remote_call.hpp"
 #include "weft/detail/remote_submit.hpp"
 #include "weft/detail/task.hpp"
+#include "weft/progress.hpp"
 #include "weft/ref.hpp"
 #include "weft/task_options.hpp"
 
@@ -68,15 +69,6 @@ Ref<std::decay_t<V>> put(V&& value) {
   return Ref<T>(detail::StatePtr<detail::ValueState<T>>(s));
 }
 
-// Gets every value, in order. Throws the first error met (in input order).
-template <class T>
-std::vector<T> get(const std::vector<Ref<T>>& refs) {
-  std::vector<T> out;
-  out.reserve(refs.size());
-  for (const Ref<T>& r : refs) out.push_back(get(r));
-  return out;
-}
-
 namespace detail {
 // Shared by wait() and as_completed(): tracks completions of a set of states.
 class CompletionSet;
@@ -96,6 +88,19 @@ std::vector<TaskState*> states_of(const std::vector<Ref<T>>& refs) {
   return states;
 }
 }  // namespace detail
+
+// Gets every value, in order. Throws the first error met (in input order). Draws a
+// progress bar on stderr while it waits when options.progress asks (see progress.hpp).
+template <class T>
+std::vector<T> get(const std::vector<Ref<T>>& refs, const GetOptions& options = {}) {
+  if (progress_enabled(options.progress)) {
+    detail::ProgressWait(detail::states_of(refs), "weft get").wait();
+  }
+  std::vector<T> out;
+  out.reserve(refs.size());
+  for (const Ref<T>& r : refs) out.push_back(get(r));
+  return out;
+}
 
 template <class T>
 struct WaitResult {

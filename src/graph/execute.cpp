@@ -4,6 +4,7 @@
 #include <atomic>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "weft/detail/remote_submit.hpp"
 #include "weft/detail/task_state.hpp"
 #include "weft/error.hpp"
+#include "weft/progress.hpp"
 
 namespace weft::detail {
 namespace {
@@ -137,7 +139,7 @@ std::vector<bool> sinks(const GraphData& g) {
 // to its input. Every node is checked before any is submitted, so a graph that cannot run
 // starts nothing.
 std::vector<Value> execute_on_cluster(Cluster& cluster, const GraphData& g,
-                                      const std::vector<std::size_t>& outputs) {
+                                      const std::vector<std::size_t>& outputs, bool progress) {
   for (const GraphTask& t : g.tasks) {
     for (const NodePtr& node : t.chain) {
       const std::string why = node->fn->remote_obstacle();
@@ -168,6 +170,11 @@ std::vector<Value> execute_on_cluster(Cluster& cluster, const GraphData& g,
   // Waited for as on the other runtimes: the outputs, then the sinks, so that no node runs
   // after compute() returns. Intermediate states are dropped: the scheduler keeps each
   // object until its dependents are done, then frees it.
+  if (progress) {
+    std::vector<TaskState*> all(n);
+    for (std::size_t i = 0; i < n; ++i) all[i] = states[i].get();
+    ProgressWait(all, "weft compute").wait();
+  }
   const std::vector<bool> sink = sinks(g);
   std::vector<StatePtr<TaskState>> watched;
   for (std::size_t i : outputs) watched.push_back(states[i]);
@@ -190,8 +197,10 @@ std::vector<Value> execute_on_cluster(Cluster& cluster, const GraphData& g,
 }  // namespace
 
 std::vector<Value> execute(const std::shared_ptr<const GraphData>& g,
-                           const std::vector<std::size_t>& outputs) {
-  if (Cluster* cluster = active_cluster()) return execute_on_cluster(*cluster, *g, outputs);
+                           const std::vector<std::size_t>& outputs, bool progress) {
+  if (Cluster* cluster = active_cluster()) {
+    return execute_on_cluster(*cluster, *g, outputs, progress);
+  }
   const std::size_t n = g->tasks.size();
   std::vector<NodeTask*> tasks(n);
   std::vector<bool> has_dependent(n, false);
@@ -216,7 +225,12 @@ std::vector<Value> execute(const std::shared_ptr<const GraphData>& g,
   }
   // In topological order, so on the inline runtime (which runs a task as soon as it is
   // scheduled) every task finds its inputs done and nothing recurses.
+  // The bar watches every task before any starts: after that, a task that nothing else
+  // holds may be freed as soon as it has run.
+  std::optional<ProgressWait> bar;
+  if (progress) bar.emplace(std::vector<TaskState*>(tasks.begin(), tasks.end()), "weft compute");
   for (NodeTask* t : tasks) t->start();
+  if (bar) bar->wait();
   for (const StatePtr<NodeTask>& w : watched) w->wait();
   for (const StatePtr<NodeTask>& w : watched) {
     if (w->status() != Status::kDone) std::rethrow_exception(w->error());

@@ -151,11 +151,12 @@ void Graph::write_dot(const std::string& path) const {
   if (!out) throw Error("weft::Graph::write_dot: cannot write '" + path + "'");
 }
 
-std::vector<detail::Value> Graph::run(const std::vector<std::string>& outputs) const {
+std::vector<detail::Value> Graph::run(const std::vector<std::string>& outputs,
+                                      Progress progress) const {
   std::vector<std::size_t> indices;
   indices.reserve(outputs.size());
   for (const std::string& key : outputs) indices.push_back(data_->find(key));
-  return detail::execute(data_, indices);
+  return detail::execute(data_, indices, progress_enabled(progress));
 }
 
 }  // namespace weft

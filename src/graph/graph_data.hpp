@@ -64,7 +64,8 @@ std::shared_ptr<const GraphData> fuse(const std::shared_ptr<const GraphData>& g)
 std::string to_dot(const GraphData& g);
 // Runs every task of `g` on the current runtime and returns the values of `outputs`
 // (indices into g->tasks). Throws the first error among the outputs, then the other tasks.
+// With `progress`, draws a bar of g's tasks while it waits.
 std::vector<Value> execute(const std::shared_ptr<const GraphData>& g,
-                           const std::vector<std::size_t>& outputs);
+                           const std::vector<std::size_t>& outputs, bool progress);
 
 }  // namespace weft::detail
