@@ -368,4 +368,7 @@ Array where(const detail::Term& cond, const detail::Term& a, const detail::Term&
 
 }  // namespace weft::array
 
+#include "weft/array/linalg.hpp"   // matmul, dot, tensordot
+#include "weft/array/storage.hpp"  // .npy and Zarr files
+
 #include "weft/array/structure.hpp"  // slicing, indexing, joining, rechunk, reshape, map_blocks
