@@ -1,7 +1,8 @@
 // Every weft::array operation against NumPy (Debian's python3-numpy): each case's inputs
-// and weft's result are written as .npy, expressions.py evaluates the same expression in
-// NumPy and compares dtype, shape and values (rtol 1e-12 for float64, 1e-5 for float32,
-// exact otherwise), printing one line per case.
+// and weft's result are written as .npy (the result by weft's to_npy or as Zarr by to_zarr
+// for the storage cases), expressions.py evaluates the same expression in NumPy and
+// compares dtype, shape and values (tolerances: see Tolerance in cases.hpp), printing one
+// line per case.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -20,6 +21,8 @@ namespace wa = weft::array;
 namespace fs = std::filesystem;
 using wa::numpy_test::Case;
 using wa::numpy_test::Input;
+using wa::numpy_test::Output;
+using wa::numpy_test::Tolerance;
 
 namespace {
 
@@ -93,20 +96,39 @@ TEST(ArrayVsNumpy, EveryCaseMatches) {
     for (std::size_t k = 0; k < c.inputs.size(); ++k) {
       const Input& in = c.inputs[k];
       const wa::Dense values = make_values(in);
-      write(dir / (std::to_string(i) + "_in" + std::to_string(k) + ".npy"), values);
+      const fs::path file = dir / (std::to_string(i) + "_in" + std::to_string(k) + ".npy");
+      write(file, values);
       std::vector<std::vector<std::int64_t>> chunks;
       for (std::int64_t d : in.shape)
         chunks.push_back(wa::numpy_test::irregular_chunks(d, in.chunk_rule));
-      arrays.push_back(wa::from_dense(values, chunks));
+      arrays.push_back(in.from_npy ? wa::from_npy(file, chunks) : wa::from_dense(values, chunks));
     }
+    const bool zarr = c.output == Output::kToZarr || c.output == Output::kToZarrZstd;
+    const std::string out = std::to_string(i) + (zarr ? "_out.zarr" : "_out.npy");
     try {
-      write(dir / (std::to_string(i) + "_out.npy"), c.weft(arrays).compute());
+      const wa::Array result = c.weft(arrays);
+      switch (c.output) {
+        case Output::kCompute:
+          write(dir / out, result.compute());
+          break;
+        case Output::kToNpy:
+          wa::to_npy(result, dir / out);
+          break;
+        case Output::kToZarr:
+          wa::to_zarr(result, dir / out);
+          break;
+        case Output::kToZarrZstd:
+          wa::to_zarr(result, dir / out, {.zstd_level = 3});
+          break;
+      }
       ++built;
     } catch (const std::exception& e) {
       ADD_FAILURE() << c.name << ": weft threw: " << e.what();
       continue;
     }
-    manifest << i << '\t' << c.name << '\t' << c.inputs.size() << '\t' << c.numpy << '\n';
+    const char* tolerance = c.tolerance == Tolerance::kBlas ? "blas" : "tight";
+    manifest << i << '\t' << c.name << '\t' << c.inputs.size() << '\t' << out << '\t' << tolerance
+             << '\t' << c.numpy << '\n';
   }
   manifest.close();
   const std::string out = run_command(std::string(WEFT_TEST_PYTHON) + " " + WEFT_TEST_NUMPY_SCRIPT +
@@ -121,7 +143,7 @@ TEST(ArrayVsNumpy, EveryCaseMatches) {
     }
   }
   std::printf("%zu of %zu NumPy comparisons passed\n", passed, cases.size());
-  EXPECT_EQ(cases.size(), 817u);  // the table's size: a case lost from it fails here
+  EXPECT_EQ(cases.size(), 1073u);  // the table's size: a case lost from it fails here
   EXPECT_EQ(built, cases.size());
   EXPECT_EQ(passed, cases.size());
   if (!HasFailure()) fs::remove_all(dir);

@@ -1,5 +1,6 @@
 // The case table: creation, elementwise, reductions, transpose and structure operations on
-// odd shapes (size-0 and size-1 axes) with irregular chunks, over all five dtypes.
+// odd shapes (size-0 and size-1 axes) with irregular chunks, over all five dtypes; then the
+// linear algebra and storage cases of their own files.
 #include "cases.hpp"
 
 #include <string>
@@ -558,9 +559,11 @@ std::vector<Case> all_cases() {
   reductions(t);
   transposes(t);
   structure(t);
-  // Linear algebra (matmul, tensordot) and storage cases belong here, in functions of their
-  // own beside these.
-  return t.take();
+  std::vector<Case> all = t.take();
+  for (auto* more : {&linalg_cases, &storage_cases}) {
+    for (Case& c : more()) all.push_back(std::move(c));
+  }
+  return all;
 }
 
 }  // namespace weft::array::numpy_test
