@@ -7,28 +7,12 @@ set -uo pipefail
 weft=$1 client=$2 tasks=$3 spin=${4:-10000}
 work=$(mktemp -d)
 pids=()
-
-cleanup() {
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 # shellcheck source=process_lib.sh
 source "$(dirname "$0")/process_lib.sh"
-"$weft" keygen --out "$work/cluster.key" >/dev/null || fail "weft keygen"
-export WEFT_KEY=$work/cluster.key
-
-"$weft" scheduler --host 127.0.0.1 --port 0 --heartbeat-timeout 3 >"$work/scheduler.out" \
-  2>"$work/scheduler.log" &
-pids+=("$!")
-for ((i = 0; i < 200; i++)); do
-  grep -q '^scheduler listening on ' "$work/scheduler.out" && break
-  sleep 0.05
-done
-addr=$(sed -n 's/^scheduler listening on //p' "$work/scheduler.out")
-[[ -n $addr ]] || fail "no scheduler address"
+trap stop_processes EXIT
+trap 'exit 130' INT TERM
+use_new_cluster_key
+start_scheduler --host 127.0.0.1 --port 0 --heartbeat-timeout 3
 
 started=0
 start_worker() {

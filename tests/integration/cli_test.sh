@@ -9,17 +9,10 @@ set -uo pipefail
 weft=$1 client=$2 tasks=$3 mismatch_client=$4 mismatch_tasks=$5 bad_peer=$6
 work=$(mktemp -d)
 pids=()
-
-cleanup() {
-  # Whatever happened, no process of this test outlives it.
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 # shellcheck source=process_lib.sh
 source "$(dirname "$0")/process_lib.sh"
+trap stop_processes EXIT
+trap 'exit 130' INT TERM
 
 # expect_code CODE CMD...: runs CMD, checks its exit code, keeps its stderr in $work/err.
 expect_code() {
@@ -42,17 +35,8 @@ WEFT_KEY= expect_code 1 "$weft" scheduler --host 127.0.0.1 --port 0
 grep -q 'no cluster key' "$work/err" || fail "a scheduler started without a key: $(cat "$work/err")"
 
 # --- scheduler on a free loopback port; the address comes from its one line of output.
-"$weft" scheduler --host 127.0.0.1 --port 0 --heartbeat-timeout 5 >"$work/scheduler.out" \
-  2>"$work/scheduler.log" &
-scheduler=$!
-pids+=("$scheduler")
-for ((i = 0; i < 200; i++)); do
-  grep -q '^scheduler listening on ' "$work/scheduler.out" && break
-  gone "$scheduler" && fail "the scheduler exited: $(cat "$work/scheduler.log")"
-  sleep 0.05
-done
-addr=$(sed -n 's/^scheduler listening on //p' "$work/scheduler.out")
-[[ $addr =~ ^tcp://127\.0\.0\.1:[0-9]+$ ]] || fail "no scheduler address: '$addr'"
+start_scheduler --host 127.0.0.1 --port 0 --heartbeat-timeout 5
+[[ $addr =~ ^tcp://127\.0\.0\.1:[0-9]+$ ]] || fail "not a loopback address: '$addr'"
 echo "scheduler at $addr"
 
 # --- two workers, the two ways a worker gets the user's functions.

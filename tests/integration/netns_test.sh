@@ -34,8 +34,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 # shellcheck source=process_lib.sh
 source "$(dirname "$0")/process_lib.sh"
-"$weft" keygen --out "$work/cluster.key" >/dev/null || fail "weft keygen"
-export WEFT_KEY=$work/cluster.key
+use_new_cluster_key
 
 # The namespaces share this machine's host name and /dev/shm, so weft would see one node and
 # hand the object over in shared memory; WEFT_NODE_ID makes each namespace a node of its own.

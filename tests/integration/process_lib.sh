@@ -1,5 +1,7 @@
-# Helpers for the tests that start processes (sourced by cli_test.sh and netns_test.sh).
-# REQUIRES: $work, a directory whose *.log files are shown on failure.
+# Helpers for the tests that start processes (sourced by cli_test.sh, chaos_test.sh and
+# netns_test.sh).
+# REQUIRES: $work, a directory whose *.log files are shown on failure; $weft, the CLI; and
+# pids, an array of the processes started.
 
 fail() {
   echo "FAIL: $*" >&2
@@ -21,4 +23,34 @@ wait_exit() {
     sleep 0.05
   done
   return 124
+}
+
+# For `trap stop_processes EXIT`: whatever happened, no process of the test outlives it.
+stop_processes() {
+  local p
+  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$work"
+}
+
+# Makes a cluster key and exports WEFT_KEY, so that every process started after uses it.
+use_new_cluster_key() {
+  "$weft" keygen --out "$work/cluster.key" >/dev/null || fail "weft keygen"
+  export WEFT_KEY=$work/cluster.key
+}
+
+# start_scheduler ARGS...: starts `weft scheduler ARGS` in the background and waits for the
+# address it prints; sets $scheduler (its pid) and $addr.
+start_scheduler() {
+  local i
+  "$weft" scheduler "$@" >"$work/scheduler.out" 2>"$work/scheduler.log" &
+  scheduler=$!
+  pids+=("$scheduler")
+  for ((i = 0; i < 200; i++)); do
+    grep -q '^scheduler listening on ' "$work/scheduler.out" && break
+    gone "$scheduler" && fail "the scheduler exited: $(cat "$work/scheduler.log")"
+    sleep 0.05
+  done
+  addr=$(sed -n 's/^scheduler listening on //p' "$work/scheduler.out")
+  [[ $addr =~ ^tcp://[0-9.]+:[0-9]+$ ]] || fail "no scheduler address: '$addr'"
 }
