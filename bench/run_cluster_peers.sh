@@ -35,18 +35,10 @@ if [[ ! -f "$build/build.ninja" ]]; then
 fi
 ninja -C "$build" -j2 cluster_bench >&2
 
-# A hung run fails the script instead of stalling it.
-guard() {
-  local limit=$1
-  shift
-  timeout "$limit" "$@" || {
-    echo "run_cluster_peers.sh: '$1' failed or ran over ${limit}s" >&2
-    exit 1
-  }
-}
+# guard: a hung run fails the script instead of stalling it.
+source "$root/bench/peers/run_lib.sh"
 
-echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)," \
-  "load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+machine_line >&2
 guard 150 "$build/bench/cluster_bench" "${flags[@]}" >"$out/weft.jsonl"
 guard 240 "$py" "$root/bench/peers/cluster_peers.py" "${flags[@]}" >"$out/dask.jsonl"
 

@@ -37,19 +37,11 @@ if [[ ! -f "$build/build.ninja" ]]; then
 fi
 ninja -C "$build" weft_peers task_overhead_bench >&2
 
-# A hung run fails the script instead of stalling it (see "Known issues" in
+# guard: a hung run fails the script instead of stalling it (see "Known issues" in
 # docs/benchmarks.md: weft's ThreadPool::wait can lose a wake-up).
-guard() {
-  local limit=$1
-  shift
-  timeout "$limit" "$@" || {
-    echo "run_peers.sh: '$1' failed or ran over ${limit}s" >&2
-    exit 1
-  }
-}
+source "$root/bench/peers/run_lib.sh"
 
-echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)," \
-  "load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+machine_line >&2
 guard 120 "$build/bench/weft_peers" "${peer_flags[@]}" >"$out/weft.jsonl"
 "$py" "$root/bench/peers/peers.py" "${peer_flags[@]}" >"$out/peers.jsonl"
 

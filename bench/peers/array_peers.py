@@ -9,7 +9,7 @@ usage: array_peers.py [--peer dask|numpy] [N] [BLOCK]       (default: dask, 2000
 --matmul times (a @ b).sum() of two random normal N x N arrays instead (array_bench --matmul).
 NumPy's matmul is only a fair peer on OpenBLAS (libopenblas0-pthread): its BLAS is printed.
 
-Prints lines in array_bench's format. Run one peer per process, so that each peak resident
+Prints lines in array_bench's format (bench/peers/array_table.py reads them). Run one peer per process, so that each peak resident
 memory (getrusage ru_maxrss) is that peer's own. Run both sides with:
     build/bench/array_bench --weft-runtime=threads:2 && /usr/bin/python3 bench/peers/array_peers.py
 """
@@ -63,13 +63,16 @@ def main():
     if need > avail * 0.8:
         print(f"numpy n={n}: skipped, needs {need / 2**30:.1f} GiB of {avail / 2**30:.1f} GiB free")
         return
+    # Both workloads are timed with generating x, as weft and dask generate their blocks inside
+    # theirs; NumPy generates x once, so without generation is shown beside.
     rng = np.random.default_rng(0)
-    t_gen, _, x = timed(lambda: rng.standard_normal((n, n)))
-    t, _, v = timed(lambda: float((x + x.T).sum()))
-    print(f"numpy sum(x+x.T) n={n}: {t + t_gen:.3f} s with generation ({t:.3f} s without), "
-          f"peak RSS {peak_rss_mb():.0f} MB (value {v:.3f})")
-    t, _, m = timed(lambda: x.mean(axis=0))
-    print(f"numpy mean(x,axis=0) n={n}: {t:.3f} s (array given), peak RSS {peak_rss_mb():.0f} MB")
+    t_gen, c_gen, x = timed(lambda: rng.standard_normal((n, n)))
+    t, c, v = timed(lambda: float((x + x.T).sum()))
+    print(f"numpy sum(x+x.T) n={n}: {t + t_gen:.3f} s, cpu {c + c_gen:.3f} s, "
+          f"peak RSS {peak_rss_mb():.0f} MB (with generation; {t:.3f} s without; value {v:.3f})")
+    t, c, m = timed(lambda: x.mean(axis=0))
+    print(f"numpy mean(x,axis=0) n={n}: {t + t_gen:.3f} s, cpu {c + c_gen:.3f} s, "
+          f"peak RSS {peak_rss_mb():.0f} MB (with generation; {t:.3f} s without; first {m[0]:.6f})")
 
 
 def blas_name(np):
@@ -100,10 +103,10 @@ def matmul(peer, n, b):
     import numpy as np
 
     rng = np.random.default_rng(0)
-    t_gen, _, (x, y) = timed(lambda: (rng.standard_normal((n, n)), rng.standard_normal((n, n))))
+    t_gen, c_gen, (x, y) = timed(lambda: (rng.standard_normal((n, n)), rng.standard_normal((n, n))))
     t, c, v = timed(lambda: float((x @ y).sum()))
-    print(f"numpy sum(a@b) n={n}: {t + t_gen:.3f} s with generation ({t:.3f} s without, cpu {c:.3f} s), "
-          f"peak RSS {peak_rss_mb():.0f} MB (value {v:.3f}; blas {blas_name(np)})")
+    print(f"numpy sum(a@b) n={n}: {t + t_gen:.3f} s, cpu {c + c_gen:.3f} s, peak RSS {peak_rss_mb():.0f} MB "
+          f"(with generation; {t:.3f} s, cpu {c:.3f} s without; value {v:.3f}; blas {blas_name(np)})")
 
 
 if __name__ == "__main__":
