@@ -5,14 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build.sh -DWEFT_BUILD_TESTS=OFF -DWEFT_BUILD_BENCH=OFF >/dev/null
-for example in sleep_tasks matrix_tree parallel_sqrt lazy_dot; do
+for example in sleep_tasks matrix_tree parallel_sqrt lazy_dot array_sum array_matrix_tree; do
   echo "== examples/$example"
   ./build/examples/$example
   echo
 done
 # The same programs on a local cluster: a scheduler and two worker processes started from
 # the example's own binary.
-for example in matrix_tree parallel_sqrt; do
+for example in matrix_tree parallel_sqrt array_sum array_matrix_tree; do
   echo "== examples/$example --weft-runtime=processes:2"
   ./build/examples/$example --weft-runtime=processes:2
   echo
