@@ -120,6 +120,15 @@ class SpillCluster {
   int pid_ = 0;
 };
 
+// Sanitizers keep freed memory in quarantine and add shadow memory, so resident memory says
+// nothing about the worker's own accounting there; the Release build checks the bound, the
+// sanitized builds everything else.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+
 TEST(Spill, FourTimesTheLimitInObjectsStayUnderTheLimitAndReadBackIntact) {
   constexpr std::uint64_t kLimit = 64 * kMiB;
   constexpr std::uint64_t kBlock = 2 * kMiB;
@@ -150,7 +159,7 @@ TEST(Spill, FourTimesTheLimitInObjectsStayUnderTheLimitAndReadBackIntact) {
               kBlocks * static_cast<int>(kBlock / kMiB),
               static_cast<unsigned long long>(kLimit / kMiB), static_cast<double>(baseline) / kMiB,
               static_cast<double>(peak) / kMiB);
-  EXPECT_LT(peak, kLimit + baseline);
+  if (!kSanitized) EXPECT_LT(peak, kLimit + baseline);
 
   const std::string dir = cluster.spill_dir();
   cluster.stop();
