@@ -159,7 +159,9 @@ TEST(Spill, FourTimesTheLimitInObjectsStayUnderTheLimitAndReadBackIntact) {
               kBlocks * static_cast<int>(kBlock / kMiB),
               static_cast<unsigned long long>(kLimit / kMiB), static_cast<double>(baseline) / kMiB,
               static_cast<double>(peak) / kMiB);
-  if (!kSanitized) EXPECT_LT(peak, kLimit + baseline);
+  if (!kSanitized) {
+    EXPECT_LT(peak, kLimit + baseline);
+  }
 
   const std::string dir = cluster.spill_dir();
   cluster.stop();
