@@ -11,6 +11,7 @@ packages=(
   python3-distributed libxxhash-dev libeigen3-dev libmsgpack-cxx-dev
   libzmq3-dev cppzmq-dev libcli11-dev iproute2 procps libzstd-dev libopenblas-dev nlohmann-json3-dev python3-zarr
   clang libclang-rt-14-dev
+  libspdlog-dev libfmt-dev libcpp-httplib-dev chromium python3-prometheus-client nodejs npm
 )
 
 missing=()
