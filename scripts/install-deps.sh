@@ -11,7 +11,7 @@ packages=(
   python3-distributed libxxhash-dev libeigen3-dev libmsgpack-cxx-dev
   libzmq3-dev cppzmq-dev libcli11-dev iproute2 procps libzstd-dev libopenblas-dev nlohmann-json3-dev python3-zarr
   clang libclang-rt-14-dev
-  libspdlog-dev libfmt-dev libcpp-httplib-dev chromium python3-prometheus-client nodejs npm
+  libspdlog-dev libfmt-dev libcpp-httplib-dev chromium python3-prometheus-client
 )
 
 missing=()
@@ -20,6 +20,9 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+# The dashboard's browser test drives Chromium through npm's playwright-core; any node with
+# npm will do (a machine may already have one that is not Debian's).
+if ! command -v npm >/dev/null; then missing+=(nodejs npm); fi
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
