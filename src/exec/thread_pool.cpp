@@ -1,6 +1,7 @@
 #include "exec/thread_pool.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -58,8 +59,9 @@ struct ThreadPool::ParkWaiter final : detail::Waiter {
   std::atomic<bool> fired{false};
 };
 
-ThreadPool::ThreadPool(int workers)
+ThreadPool::ThreadPool(int workers, RunObserver* observer)
     : workers_(std::max(workers, 1)),
+      observer_(observer),
       generation_(g_next_generation.fetch_add(1, std::memory_order_relaxed)),
       slots_(new Slot[static_cast<std::size_t>(workers_ + kExternalSlots)]) {
   g_live_generation.store(generation_, std::memory_order_release);
@@ -99,6 +101,7 @@ void ThreadPool::worker_loop(int index) {
       continue;
     }
     if (stopping_.load(std::memory_order_seq_cst) && !has_work()) break;
+    if (observer_ != nullptr) observer_->idle();
     sleep(*own, nullptr);
   }
   t_ctx.generation = 0;
@@ -166,8 +169,20 @@ bool ThreadPool::has_work() const noexcept {
   return false;
 }
 
+int current_thread_index() noexcept { return t_ctx.worker_index; }
+
 void ThreadPool::run(detail::TaskState* task) noexcept {
-  task->run();
+  if (observer_ == nullptr) {
+    task->run();
+  } else {
+    const auto now = [] {
+      return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+    };
+    const double start = now();
+    task->run();
+    observer_->ran(*task, start, now(), t_ctx.worker_index);
+  }
   task->release();
 }
 

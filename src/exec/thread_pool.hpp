@@ -34,10 +34,27 @@
 
 namespace weft::exec {
 
+// The calling thread's index in the pool it works for (0..workers-1), or -1 when it is not
+// a pool thread: names the lane of a task stream.
+int current_thread_index() noexcept;
+
+// Told about every task a pool runs, while a run is recorded (weft/observe.hpp).
+class RunObserver {
+ public:
+  virtual ~RunObserver() = default;
+  // `task` ran from `start` to `end` (wall-clock seconds) on pool thread `thread` (-1: a
+  // thread outside the pool that helped). Called on that thread; `task` is still alive.
+  virtual void ran(const detail::TaskState& task, double start, double end,
+                   int thread) noexcept = 0;
+  // The calling pool thread found no work and is about to sleep.
+  virtual void idle() noexcept = 0;
+};
+
 class ThreadPool final : public detail::Backend {
  public:
-  // Starts `workers` threads. REQUIRES: workers >= 1.
-  explicit ThreadPool(int workers);
+  // Starts `workers` threads, telling `observer` (when not null; it must outlive the pool)
+  // about each task run. REQUIRES: workers >= 1.
+  explicit ThreadPool(int workers, RunObserver* observer = nullptr);
   ~ThreadPool() override;
 
   void schedule(detail::TaskState* task) noexcept override;
@@ -65,6 +82,7 @@ class ThreadPool final : public detail::Backend {
   static constexpr int kExternalSlots = 4;
 
   const int workers_;
+  RunObserver* const observer_;
   const std::uint64_t generation_;
   std::unique_ptr<Slot[]> slots_;  // workers_ worker slots, then kExternalSlots
   std::vector<std::thread> threads_;

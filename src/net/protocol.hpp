@@ -22,7 +22,7 @@ namespace weft::net {
 
 // Bumped on any change to the structs below or to their meaning. A peer with another
 // version is refused (wire.cpp), never half-understood.
-inline constexpr std::uint16_t kProtocolVersion = 1;
+inline constexpr std::uint16_t kProtocolVersion = 2;
 
 enum class Kind : std::uint16_t {
   // To the scheduler.
@@ -41,6 +41,8 @@ enum class Kind : std::uint16_t {
   kShutdownQuery,  // Empty: stop the whole cluster (the local cluster's driver, weft CLI)
   kNameActor,      // NamedActor: register an actor's name
   kLookupActor,    // NamedActor (name only)
+  kMetrics,        // WorkerMetrics: a worker's periodic sample
+  kReportQuery,    // ReportQuery
   // From the scheduler.
   kWelcome = 32,  // Welcome
   kWorkers,       // Workers
@@ -54,6 +56,7 @@ enum class Kind : std::uint16_t {
   kStatus,        // Status
   kShutdown,      // Empty
   kActorFound,    // NamedActor (actor == 0: no such name)
+  kReport,        // Report
   // Data plane, to a worker's ROUTER and back.
   kFetch = 64,   // Fetch
   kObjects,      // Objects
@@ -161,11 +164,20 @@ struct PutDone {
   WEFT_SERIALIZE(id, worker, nbytes);
 };
 
+// An execution's place in the task stream: when (wall-clock seconds since the Unix epoch,
+// so that processes on one host line up) and on which of the worker's threads.
+struct Execution {
+  double start = 0;
+  double duration = 0;  // seconds
+  std::uint32_t thread = 0;
+  WEFT_SERIALIZE(start, duration, thread);
+};
+
 struct Result {
   std::uint64_t id = 0;
   std::uint64_t nbytes = 0;
-  double duration = 0;
-  WEFT_SERIALIZE(id, nbytes, duration);
+  Execution run;
+  WEFT_SERIALIZE(id, nbytes, run);
 };
 struct Finished {
   std::vector<Result> results;
@@ -184,11 +196,47 @@ struct RemoteError {
 struct Failure {
   std::uint64_t id = 0;
   RemoteError error;
-  WEFT_SERIALIZE(id, error);
+  Execution run;  // duration 0: it never ran (e.g. an input could not be fetched)
+  WEFT_SERIALIZE(id, error, run);
 };
 struct Failed {
   std::vector<Failure> failures;
   WEFT_SERIALIZE(failures);
+};
+
+// An object this worker fetched from a peer.
+struct Transfer {
+  std::uint32_t from = 0;  // the peer's worker id
+  std::uint64_t bytes = 0;
+  double start = 0;  // wall-clock seconds, as in Execution
+  double end = 0;
+  WEFT_SERIALIZE(from, bytes, start, end);
+};
+
+// What a worker reports every half second for the dashboard and /metrics.
+struct WorkerMetrics {
+  double cpu_seconds = 0;  // user + system time of the process so far
+  std::uint64_t memory = 0;  // resident bytes
+  std::uint64_t objects = 0;
+  std::uint64_t object_bytes = 0;
+  std::uint64_t spilled_bytes = 0;
+  std::uint64_t sent_bytes = 0;  // objects served to peers and clients so far
+  std::vector<Transfer> transfers;  // since the last sample
+  WEFT_SERIALIZE(cpu_seconds, memory, objects, object_bytes, spilled_bytes, sent_bytes,
+                 transfers);
+};
+
+// A run's record as the scheduler holds it: "trace" (Chrome trace JSON), "report" (HTML),
+// or "snapshot" (the dashboard's JSON).
+struct ReportQuery {
+  std::string format;
+  WEFT_SERIALIZE(format);
+};
+// The text, or (error non-empty) why there is none.
+struct Report {
+  std::string text;
+  std::string error;
+  WEFT_SERIALIZE(text, error);
 };
 
 struct StealReply {

@@ -17,9 +17,9 @@ constexpr std::byte kMagic1{'f'};
 
 bool known(std::uint16_t kind) {
   return (kind >= static_cast<std::uint16_t>(Kind::kHello) &&
-          kind <= static_cast<std::uint16_t>(Kind::kLookupActor)) ||
+          kind <= static_cast<std::uint16_t>(Kind::kReportQuery)) ||
          (kind >= static_cast<std::uint16_t>(Kind::kWelcome) &&
-          kind <= static_cast<std::uint16_t>(Kind::kActorFound)) ||
+          kind <= static_cast<std::uint16_t>(Kind::kReport)) ||
          (kind >= static_cast<std::uint16_t>(Kind::kFetch) &&
           kind <= static_cast<std::uint16_t>(Kind::kObjectChunk));
 }
@@ -63,6 +63,12 @@ const char* to_string(Kind kind) {
       return "NameActor";
     case Kind::kLookupActor:
       return "LookupActor";
+    case Kind::kMetrics:
+      return "Metrics";
+    case Kind::kReportQuery:
+      return "ReportQuery";
+    case Kind::kReport:
+      return "Report";
     case Kind::kActorFound:
       return "ActorFound";
     case Kind::kActorCall:

@@ -59,7 +59,7 @@ void ActorMailbox::run(Job& job, Completion& c) noexcept {
           [&] { return job.method->invoke(instance_.object(), job.args); });
   std::lock_guard<std::mutex> lock(mu_);
   double& slowest = slowest_.try_emplace(job.method, 0.0).first->second;
-  slowest = std::max(slowest, c.duration);
+  slowest = std::max(slowest, c.run.duration);
 }
 
 std::vector<ActorMailbox::Job> ActorMailbox::kill() {

@@ -59,6 +59,7 @@ class ObjectStore {
   // store. Throws Error when its spill file cannot be read back.
   const Stored* get(std::uint64_t id);
   bool contains(std::uint64_t id) const { return objects_.count(id) > 0; }
+  std::size_t count() const noexcept { return objects_.size(); }
   // Object `id`'s size in bytes (body plus frames) wherever it is; 0 when it is not here.
   std::uint64_t size_of(std::uint64_t id) const;
   // Records that object `id`'s segment name was just handed to a reader on this node, which

@@ -1,9 +1,11 @@
 #include "worker/task_runner.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <typeinfo>
 
+#include "exec/thread_pool.hpp"
 #include "weft/detail/backend.hpp"
 #include "weft/detail/task.hpp"
 #include "weft/error.hpp"
@@ -36,6 +38,9 @@ void share(Completion& c, const std::string& worker) noexcept {
 void execute(Completion& c, const std::string& name, const std::string& worker,
              const std::function<serde::Message()>& invoke, std::uint64_t memory_limit) noexcept {
   const auto start = std::chrono::steady_clock::now();
+  c.run.start = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  c.run.thread = static_cast<std::uint32_t>(std::max(exec::current_thread_index(), 0));
   try {
     set_current_task(c.id);  // an actor factory adopts its actor under this id
     c.value = invoke();
@@ -59,7 +64,8 @@ void execute(Completion& c, const std::string& name, const std::string& worker,
     c.error = net::RemoteError{"unknown exception", "(not derived from std::exception)", name,
                                worker + " " + detail::backend().worker_name()};
   }
-  c.duration = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  c.run.duration =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 void TaskRunner::run() noexcept {

@@ -24,7 +24,7 @@ struct Completion {
   bool ok = false;
   serde::Message value;    // when ok
   net::RemoteError error;  // when not
-  double duration = 0;     // seconds
+  net::Execution run;      // when, how long, on which pool thread
   // When the value's frames were moved to shared memory: the segment and their layout.
   std::string shm;
   store::Layout layout;

@@ -2,6 +2,8 @@
 
 #include "worker/worker_process.hpp"
 
+#include <sys/resource.h>
+
 namespace weft::worker {
 namespace {
 
@@ -103,6 +105,7 @@ int Worker::run(const std::atomic<bool>* stop) {
       const auto now = Clock::now();
       if (now >= next_heartbeat) {
         net::send(scheduler_, "", net::Kind::kHeartbeat, net::Empty{});
+        send_metrics();
         next_heartbeat = now + std::chrono::milliseconds(500);
       }
       if (stop != nullptr && stop->load()) {
@@ -214,6 +217,7 @@ void Worker::on_data(const std::string& from, std::vector<Buffer>& parts) {
           objects_.lend(id);
         } else {
           o.frames = s.message.frames;
+          sent_bytes_ += s.message.total_bytes();
         }
       }
       net::send_objects(data_, from, std::move(reply));
@@ -308,6 +312,23 @@ void Worker::flush() {
     net::send(scheduler_, "", net::Kind::kReplicated, replicated_);
     replicated_.ids.clear();
   }
+}
+
+void Worker::send_metrics() {
+  net::WorkerMetrics m;
+  rusage usage{};
+  if (::getrusage(RUSAGE_SELF, &usage) == 0) {
+    m.cpu_seconds = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                    static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6;
+  }
+  m.memory = store::resident_bytes();
+  m.objects = objects_.count();
+  m.spilled_bytes = objects_.spilled_bytes();
+  m.object_bytes = objects_.memory_bytes() + m.spilled_bytes;
+  m.sent_bytes = sent_bytes_;
+  m.transfers = std::move(transfers_);
+  transfers_.clear();
+  net::send(scheduler_, "", net::Kind::kMetrics, m);
 }
 
 zmq::socket_t& Worker::peer_socket(std::uint32_t peer) {

@@ -22,7 +22,12 @@ void Worker::on_objects(std::uint32_t, net::Objects& objects) {
       ask_next_holder(o.id);
       continue;
     }
-    fetching_.erase(o.id);
+    if (auto f = fetching_.find(o.id); f != fetching_.end()) {
+      transfers_.push_back(
+          net::Transfer{f->second.holders[f->second.next], stored.message.total_bytes(),
+                        f->second.asked, wall_time()});
+      fetching_.erase(f);
+    }
     objects_.put(o.id, std::move(stored));
     replicated_.ids.push_back(o.id);
     auto users = needed_by_.extract(o.id);
@@ -42,6 +47,7 @@ void Worker::ask_next_holder(std::uint64_t object) {
   Fetching& f = fetching_[object];
   while (++f.next < f.holders.size()) {
     if (peers_.count(f.holders[f.next]) > 0) {
+      f.asked = wall_time();
       fetches_[f.holders[f.next]].push_back(object);
       return;
     }

@@ -38,6 +38,12 @@ namespace weft::worker {
 
 using Clock = std::chrono::steady_clock;
 
+// Seconds since the Unix epoch: timestamps that processes on one host agree on.
+inline double wall_time() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 class Worker {
  public:
   explicit Worker(const Options& o);
@@ -52,6 +58,7 @@ class Worker {
   struct Fetching {
     std::vector<std::uint32_t> holders;
     std::size_t next = 0;  // index of the holder asked
+    double asked = 0;      // wall_time() when that holder was asked
   };
   struct Peer {
     net::WorkerInfo info;
@@ -76,6 +83,7 @@ class Worker {
   void expire_deadlines();
   void fail(std::uint64_t task, std::string type, std::string message, const std::string& name);
   void drain_completions();
+  void send_metrics();
   void flush();
   zmq::socket_t& peer_socket(std::uint32_t peer);
 
@@ -117,6 +125,10 @@ class Worker {
   net::Finished finished_;
   net::Failed failed_;
   net::Ids replicated_;
+  // For the scheduler's dashboard: objects fetched from peers since the last sample, and
+  // bytes served so far.
+  std::vector<net::Transfer> transfers_;
+  std::uint64_t sent_bytes_ = 0;
   std::unordered_map<std::uint32_t, std::vector<std::uint64_t>> fetches_;
 };
 

@@ -12,7 +12,7 @@ void Worker::on_run(net::Run& run) {
       ++p.missing;
       needed_by_[dep.id].push_back(item.id);
       if (fetching_.count(dep.id) == 0) {
-        fetching_[dep.id] = Fetching{dep.holders, 0};
+        fetching_[dep.id] = Fetching{dep.holders, 0, wall_time()};
         if (dep.holders.empty()) {
           ask_next_holder(dep.id);  // fails the tasks: nowhere to fetch from
         } else {
@@ -169,9 +169,9 @@ void Worker::drain_completions() {
     if (c.ok) {
       const std::uint64_t nbytes = c.value.total_bytes();
       objects_.put(c.id, Stored{std::move(c.value), std::move(c.shm), std::move(c.layout)});
-      finished_.results.push_back(net::Result{c.id, nbytes, c.duration});
+      finished_.results.push_back(net::Result{c.id, nbytes, c.run});
     } else {
-      failed_.failures.push_back(net::Failure{c.id, std::move(c.error)});
+      failed_.failures.push_back(net::Failure{c.id, std::move(c.error), c.run});
     }
   }
 }

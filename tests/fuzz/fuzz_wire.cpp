@@ -69,6 +69,15 @@ void receive(std::span<const Buffer> parts, net::Assembler& assembler,
     case Kind::kStealReply:
       decode_checked<net::StealReply>(parts);
       break;
+    case Kind::kMetrics:
+      decode_checked<net::WorkerMetrics>(parts);
+      break;
+    case Kind::kReportQuery:
+      decode_checked<net::ReportQuery>(parts);
+      break;
+    case Kind::kReport:
+      decode_checked<net::Report>(parts);
+      break;
     case Kind::kNameActor:
     case Kind::kLookupActor:
     case Kind::kActorFound:
