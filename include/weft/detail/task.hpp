@@ -115,6 +115,13 @@ class Task final : public ValueState<task_result_t<F, Args...>> {
     }
     return callable_name(typeid(F));
   }
+  const void* name_key() const noexcept override {
+    if constexpr (std::is_pointer_v<F> && std::is_function_v<std::remove_pointer_t<F>>) {
+      return reinterpret_cast<const void*>(f_);
+    } else {
+      return &typeid(F);
+    }
+  }
 
  private:
   template <class A>

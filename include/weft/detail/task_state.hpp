@@ -86,8 +86,12 @@ class TaskState {
   // The name given with set_name, else default_name().
   std::string name() const { return name_ ? *name_ : default_name(); }
   void set_name(std::string name) { name_ = std::make_unique<const std::string>(std::move(name)); }
+  bool has_name() const noexcept { return name_ != nullptr; }
   // Computed on demand (errors, diagnostics) so that unnamed tasks cost no string.
   virtual std::string default_name() const { return "put"; }
+  // Equal for two states exactly when their default_name()s are (the function they call),
+  // so that recorders can cache names; null when there is no cheap such key.
+  virtual const void* name_key() const noexcept { return nullptr; }
 
   // The state's other half when its value lives in a cluster (remote_submit.hpp), else null.
   virtual RemoteObject* remote_object() noexcept { return nullptr; }
