@@ -52,7 +52,9 @@ bool is_weft_variable(const char* entry) {
          std::strncmp(entry, "WEFT_SCHEDULER=", 15) == 0 ||
          std::strncmp(entry, "WEFT_NTHREADS=", 14) == 0 ||
          std::strncmp(entry, "WEFT_READY_FD=", 14) == 0 ||
-         std::strncmp(entry, "WEFT_CLUSTER_SECRET=", 20) == 0;
+         std::strncmp(entry, "WEFT_CLUSTER_SECRET=", 20) == 0 ||
+         std::strncmp(entry, "WEFT_SCHEDULER_RECORD=", 22) == 0 ||
+         std::strncmp(entry, "WEFT_DASHBOARD_PORT=", 20) == 0;
 }
 
 std::string read_line(int fd, double timeout) {
@@ -80,7 +82,8 @@ const char* env_or(const char* name, const char* fallback) {
 
 }  // namespace
 
-LocalCluster::LocalCluster(int workers, int threads, double timeout) : argv_(own_arguments()) {
+LocalCluster::LocalCluster(int workers, int threads, double timeout, Observe observe)
+    : argv_(own_arguments()) {
   if (argv_.empty()) throw Error("weft: cannot read this program's arguments to start workers");
   // A key made for this cluster alone, handed to the children in their environment (which
   // only this user can read); WEFT_INSECURE=1, which they inherit, turns it off.
@@ -96,8 +99,10 @@ LocalCluster::LocalCluster(int workers, int threads, double timeout) : argv_(own
   int ready[2];
   if (::pipe2(ready, O_CLOEXEC) != 0) throw Error("weft: pipe: " + std::string(strerror(errno)));
   try {
-    pids_.push_back(spawn(
-        {"WEFT_ROLE=scheduler", "WEFT_READY_FD=" + std::to_string(ready[1]), secret}, ready[1]));
+    pids_.push_back(spawn({"WEFT_ROLE=scheduler", "WEFT_READY_FD=" + std::to_string(ready[1]),
+                           secret, observe.record ? "WEFT_SCHEDULER_RECORD=1" : "",
+                           "WEFT_DASHBOARD_PORT=" + std::to_string(observe.dashboard_port)},
+                          ready[1]));
   } catch (...) {
     ::close(ready[0]);
     ::close(ready[1]);
@@ -106,6 +111,10 @@ LocalCluster::LocalCluster(int workers, int threads, double timeout) : argv_(own
   ::close(ready[1]);
   address_ = read_line(ready[0], timeout);
   ::close(ready[0]);
+  if (const std::size_t space = address_.find(' '); space != std::string::npos) {
+    dashboard_url_ = address_.substr(space + 1);
+    address_.resize(space);
+  }
   if (address_.empty()) {
     throw Error("weft: the local scheduler did not start within " + std::to_string(timeout) + " s");
   }
@@ -190,9 +199,11 @@ void serve_role_if_requested() {
       server::Options o;
       o.listen = env_or("WEFT_LISTEN", "tcp://127.0.0.1:0");
       const int fd = std::atoi(env_or("WEFT_READY_FD", "-1"));
-      o.on_ready = [fd](const std::string& address) {
+      o.record = std::strcmp(env_or("WEFT_SCHEDULER_RECORD", "0"), "1") == 0;
+      o.dashboard_port = std::atoi(env_or("WEFT_DASHBOARD_PORT", "-1"));
+      o.on_ready = [fd](const std::string& address, const std::string& dashboard) {
         if (fd < 0) return;
-        const std::string line = address + "\n";
+        const std::string line = address + " " + dashboard + "\n";
         [[maybe_unused]] const ssize_t n = ::write(fd, line.data(), line.size());
         ::close(fd);
       };

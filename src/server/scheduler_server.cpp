@@ -11,6 +11,7 @@
 
 #include "net/wire.hpp"
 #include "sched/scheduler.hpp"
+#include "server/observer.hpp"
 #include "weft/error.hpp"
 
 namespace weft::server {
@@ -51,6 +52,11 @@ class Server {
     // them when they leave (goodbye or a closed connection), so nothing is orphaned.
     std::unordered_set<std::uint64_t> held;
   };
+  // A task's call until it is forgotten, and its function's name number (observer_).
+  struct Task {
+    net::Call call;
+    diag::NameId name = 0;
+  };
   struct Batches {
     net::Run run;
     net::Ids cancel, free, steal, cancelled;
@@ -71,6 +77,13 @@ class Server {
   net::RemoteError error_of(const sched::TaskErred& e) const;
   void flush();
   net::Status status() const;
+  // The name number of a task's function, for the observer.
+  auto name_of() const {
+    return [this](std::uint64_t id) {
+      auto it = calls_.find(id);
+      return it == calls_.end() ? diag::NameId{0} : it->second.name;
+    };
+  }
   template <class T>
   void send_to(const std::string& route, net::Kind kind, const T& value) {
     net::send(socket_, route, kind, value);
@@ -93,7 +106,8 @@ class Server {
   std::map<std::uint32_t, std::string> workers_, clients_;  // id -> routing id
   std::uint32_t next_worker_ = 1;
   std::uint32_t next_client_ = 1;
-  std::unordered_map<std::uint64_t, net::Call> calls_;  // until the task is forgotten
+  std::unordered_map<std::uint64_t, Task> calls_;  // until the task is forgotten
+  std::unique_ptr<Observer> observer_;            // when recording
   std::map<std::string, Batches> out_;                  // by routing id
   std::unordered_map<std::string, net::NamedActor> actor_names_;
   // Every worker that ever joined, for errors that name workers which have since died.
@@ -112,6 +126,16 @@ int Server::run(const std::atomic<bool>* stop) {
     throw ConfigError("weft scheduler: cannot listen on '" + options_.listen + "': " + e.what());
   }
   address_ = net::bound_address(socket_);
+  if (options_.record || options_.dashboard_port >= 0) {
+    try {
+      observer_ = std::make_unique<Observer>(address_, options_.dashboard_host,
+                                             options_.dashboard_port);
+    } catch (const ConfigError& e) {
+      if (!options_.dashboard_port_fallback) throw;
+      std::fprintf(stderr, "weft scheduler: %s; serving the dashboard on a free port\n", e.what());
+      observer_ = std::make_unique<Observer>(address_, options_.dashboard_host, 0);
+    }
+  }
   const std::string monitor =
       "inproc://weft-scheduler-monitor-" + std::to_string(reinterpret_cast<std::uintptr_t>(this));
   constexpr int kEvents = ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
@@ -121,10 +145,11 @@ int Server::run(const std::atomic<bool>* stop) {
                 zmq_strerror(zmq_errno()));
   }
   monitor_.connect(monitor);
-  if (options_.on_ready) options_.on_ready(address_);
+  if (options_.on_ready) options_.on_ready(address_, observer_ ? observer_->dashboard_url() : "");
 
   std::vector<Buffer> parts;
   auto next_tick = Clock::now();
+  auto next_sample = next_tick;
   const auto origin = Clock::now();
   while (!stopping_ && (stop == nullptr || !stop->load())) {
     std::vector<zmq::pollitem_t> items{{socket_.handle(), 0, ZMQ_POLLIN, 0},
@@ -171,6 +196,13 @@ int Server::run(const std::atomic<bool>* stop) {
         lost_workers_.insert(route);
       }
       handle(sched::Tick{std::chrono::duration<double>(now - origin).count()});
+      if (observer_ && now >= next_sample) {
+        next_sample = now + std::chrono::milliseconds(500);
+        observer_->sample_workers([this](std::uint32_t id) {
+          const auto v = sched_.worker(id);
+          return v ? v->processing : 0u;
+        });
+      }
     }
     flush();
   }
@@ -188,6 +220,15 @@ void Server::on_message(const std::string& from, int fd, std::vector<Buffer>& pa
     const net::Kind kind = net::kind_of(parts);
     if (kind == net::Kind::kHello) return on_hello(from, fd, net::payload<net::Hello>(parts));
     if (kind == net::Kind::kStatusQuery) return send_to(from, net::Kind::kStatus, status());
+    if (kind == net::Kind::kReportQuery) {
+      const auto q = net::payload<net::ReportQuery>(parts);
+      return send_to(from, net::Kind::kReport,
+                     observer_ ? observer_->report(q.format)
+                               : net::Report{"", "this cluster's scheduler records nothing (a local "
+                                                 "cluster: set Config::record or "
+                                                 "Config::dashboard_port; weft scheduler: "
+                                                 "--dashboard)"});
+    }
     if (kind == net::Kind::kShutdownQuery) {
       stopping_ = true;
       return;
@@ -232,14 +273,23 @@ void Server::on_message(const std::string& from, int fd, std::vector<Buffer>& pa
         handle(sched::ClientPut{p.id, p.worker, p.nbytes});
         break;
       }
-      case net::Kind::kFinished:
-        for (const net::Result& r : net::payload<net::Finished>(parts).results) {
-          handle(sched::TaskFinished{r.id, peer.id, r.nbytes, r.duration});
+      case net::Kind::kFinished: {
+        const auto finished = net::payload<net::Finished>(parts);
+        if (observer_) observer_->finished(peer.id, finished.results, name_of());
+        for (const net::Result& r : finished.results) {
+          handle(sched::TaskFinished{r.id, peer.id, r.nbytes, r.run.duration});
         }
         break;
+      }
       case net::Kind::kFailed:
         for (const net::Failure& f : net::payload<net::Failed>(parts).failures) {
+          if (observer_) observer_->failed_run(peer.id, f.id, name_of()(f.id), f.run);
           handle(sched::TaskFailed{f.id, peer.id, encode_error(f.error)});
+        }
+        break;
+      case net::Kind::kMetrics:
+        if (observer_ && peer.role == net::Role::kWorker) {
+          observer_->metrics(peer.id, net::payload<net::WorkerMetrics>(parts));
         }
         break;
       case net::Kind::kReplicated:
@@ -328,6 +378,7 @@ void Server::on_hello(const std::string& from, int fd, const net::Hello& h) {
     workers_[p.id] = from;
     worker_names_[p.id] = h.name;
     peers_[from] = p;
+    if (observer_) observer_->worker_joined(p.info, h.memory_limit);
     handle(sched::WorkerJoined{p.id, h.nthreads, sched::Resources{.cpus = 0, .custom = h.resources},
                                h.memory_limit});
   } else if (h.role == net::Role::kClient) {
@@ -362,7 +413,12 @@ void Server::on_submit(Peer& client, net::Submit& s) {
     e.retries = t.retries;
     e.resources = sched::Resources{t.cpus, t.memory, std::move(t.resources)};
     e.priority = t.priority;
-    calls_[t.id] = std::move(t.call);
+    Task& task = calls_[t.id];
+    if (observer_) {
+      task.name = observer_->intern(t.call.function);
+      observer_->submitted(t.id, task.name, e.deps);
+    }
+    task.call = std::move(t.call);
     client.held.insert(t.id);
     handle(e);
   }
@@ -429,6 +485,7 @@ void Server::remove_worker(const std::string& route) {
   for (const auto& [r, other] : peers_) {
     if (other.role != net::Role::kObserver) send_to(r, net::Kind::kWorkers, left);
   }
+  if (observer_) observer_->worker_left(id);
   handle(sched::WorkerLeft{id});
 }
 
@@ -443,7 +500,7 @@ net::RemoteError Server::error_of(const sched::TaskErred& e) const {
     return serde::decode<net::RemoteError>(std::span<const std::byte>(p, e.error.size() - 1));
   }
   auto it = calls_.find(e.origin);
-  std::string task = it == calls_.end() ? std::to_string(e.origin) : it->second.name;
+  std::string task = it == calls_.end() ? std::to_string(e.origin) : it->second.call.name;
   if (e.died_on.empty())
     return net::RemoteError{"weft::Error", e.error, std::move(task), "scheduler"};
   std::string workers;
@@ -473,7 +530,8 @@ void Server::apply_actions() {
       }
       net::RunItem item;
       item.id = run->task;
-      item.call = call->second;
+      item.call = call->second.call;
+      if (observer_) observer_->running(run->task);
       for (const sched::DepLocation& d : run->deps) {
         item.deps.push_back(net::Location{d.object, d.nbytes, d.holders});
       }
@@ -495,10 +553,13 @@ void Server::apply_actions() {
         out_[r->second].done.tasks.push_back(net::DoneItem{d->task, d->worker, d->nbytes});
       }
     } else if (auto* e = std::get_if<sched::TaskErred>(&a)) {
+      net::RemoteError error = error_of(*e);
+      if (observer_) observer_->erred(e->task, error);
       if (auto r = clients_.find(static_cast<std::uint32_t>(e->task >> 48)); r != clients_.end()) {
-        out_[r->second].erred.tasks.push_back(net::ErredItem{e->task, error_of(*e)});
+        out_[r->second].erred.tasks.push_back(net::ErredItem{e->task, std::move(error)});
       }
     } else if (auto* k = std::get_if<sched::TaskCancelled>(&a)) {
+      if (observer_) observer_->cancelled(k->task);
       if (auto r = clients_.find(static_cast<std::uint32_t>(k->task >> 48)); r != clients_.end()) {
         out_[r->second].cancelled.ids.push_back(k->task);
       }
@@ -511,6 +572,7 @@ void Server::apply_actions() {
 }
 
 void Server::flush() {
+  if (observer_) observer_->flush();
   for (auto& [route, b] : out_) {
     if (!b.run.tasks.empty()) send_to(route, net::Kind::kRun, b.run);
     if (!b.cancel.ids.empty()) send_to(route, net::Kind::kCancelTasks, b.cancel);

@@ -19,8 +19,18 @@ struct Options {
   // Where to listen, e.g. "tcp://0.0.0.0:8786"; port * (or 0) picks a free one.
   std::string listen = "tcp://127.0.0.1:0";
   double heartbeat_timeout = 5;  // seconds of silence before a worker is declared dead
-  // Called once the socket is bound, with the address clients should use.
-  std::function<void(const std::string&)> on_ready;
+  // Recording of what runs where (diag::Recorder), for reports and traces; on when the
+  // dashboard is. Costs under 5% of the no-op task throughput (bench/observe_bench).
+  bool record = false;
+  // Serve the dashboard (and /metrics) on this port of dashboard_host; 0 picks a free one,
+  // -1 serves none.
+  int dashboard_port = -1;
+  std::string dashboard_host = "127.0.0.1";
+  // When dashboard_port is taken: serve on a free port (logged) instead of failing.
+  bool dashboard_port_fallback = false;
+  // Called once the socket is bound, with the address clients should use and the
+  // dashboard's URL ("" without one).
+  std::function<void(const std::string& address, const std::string& dashboard)> on_ready;
 };
 
 // Serves until a ShutdownQuery arrives (then tells every worker to stop) or `stop` becomes

@@ -207,9 +207,13 @@ int run_scheduler(const SchedulerArgs& args) {
   server::Options o;
   o.listen = "tcp://" + args.host + ":" + std::to_string(args.port);
   o.heartbeat_timeout = args.heartbeat_timeout;
-  o.on_ready = [](const std::string& address) {
+  o.dashboard_port = args.dashboard_port;
+  o.dashboard_host = args.dashboard_host;
+  o.dashboard_port_fallback = args.dashboard_port == kDefaultDashboardPort;
+  o.on_ready = [](const std::string& address, const std::string& dashboard) {
     std::printf("scheduler listening on %s\n", address.c_str());
-    std::fflush(stdout);  // scripts wait for this line through a pipe
+    if (!dashboard.empty()) std::printf("dashboard at %s\n", dashboard.c_str());
+    std::fflush(stdout);  // scripts wait for these lines through a pipe
   };
   return server::run_scheduler(o, &stop);
 }

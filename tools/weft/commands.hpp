@@ -8,10 +8,15 @@
 
 namespace weft::cli {
 
+// As Dask's: people who know one find the other.
+inline constexpr int kDefaultDashboardPort = 8787;
+
 struct SchedulerArgs {
   std::string host = "0.0.0.0";
   int port = 8786;
   double heartbeat_timeout = 5;
+  int dashboard_port = kDefaultDashboardPort;
+  std::string dashboard_host = "127.0.0.1";
 };
 
 struct SecurityArgs {

@@ -97,7 +97,16 @@ int main(int argc, char** argv) {
                 "Seconds without a heartbeat before a worker counts as lost")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  s->footer("Prints 'scheduler listening on tcp://HOST:PORT' once ready.");
+  s->add_option("--dashboard", sched.dashboard_port,
+                "Port of the dashboard and /metrics (0: any free port, -1: none); when the "
+                "default is taken, a free one")
+      ->check(CLI::Range(-1, 65535))
+      ->capture_default_str();
+  s->add_option("--dashboard-host", sched.dashboard_host,
+                "Interface the dashboard listens on (0.0.0.0: all)")
+      ->capture_default_str();
+  s->footer(
+      "Prints 'scheduler listening on tcp://HOST:PORT' once ready, then 'dashboard at URL'.");
   add_security(s);
 
   weft::cli::WorkerArgs work;

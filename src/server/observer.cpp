@@ -1,0 +1,115 @@
+#include "server/observer.hpp"
+
+#include <utility>
+
+#include "diag/dashboard.hpp"
+
+namespace weft::server {
+
+Observer::Observer(std::string label, const std::string& host, int port)
+    : recorder_(std::move(label)) {
+  recorder_.intern("(unknown)");  // name number 0: what a task the server forgot reports
+  if (port >= 0) dashboard_ = std::make_unique<diag::DashboardServer>(recorder_, host, port);
+}
+
+Observer::~Observer() = default;
+
+std::string Observer::dashboard_url() const { return dashboard_ ? dashboard_->url() : ""; }
+
+void Observer::submitted(std::uint64_t id, diag::NameId name,
+                         const std::vector<std::uint64_t>& deps) {
+  submitted_.push_back(id);
+  submitted_names_.push_back(name);
+  submitted_deps_.push_back(deps);
+}
+
+void Observer::flush() {
+  if (!submitted_.empty()) {
+    recorder_.submitted(submitted_, submitted_names_, submitted_deps_);
+    submitted_.clear();
+    submitted_names_.clear();
+    submitted_deps_.clear();
+  }
+  if (!running_.empty()) {
+    recorder_.running(running_);
+    running_.clear();
+  }
+  if (!forgotten_.empty()) {
+    recorder_.forgotten(forgotten_);
+    forgotten_.clear();
+  }
+}
+
+diag::TaskRecord Observer::record(std::uint32_t worker, std::uint64_t id, diag::NameId name,
+                                  const net::Execution& run, bool ok) {
+  auto w = workers_.find(worker);
+  const diag::NameId worker_name =
+      w != workers_.end() ? w->second.name : recorder_.intern("worker " + std::to_string(worker));
+  return diag::TaskRecord{id, name, worker_name, run.thread, run.start,
+                          run.start + run.duration, ok};
+}
+
+void Observer::failed_run(std::uint32_t worker, std::uint64_t id, diag::NameId name,
+                          const net::Execution& run) {
+  flush();  // the task's submission and start come first
+  if (run.start <= 0) return;  // it never ran: its error alone is recorded
+  const diag::TaskRecord r = record(worker, id, name, run, false);
+  recorder_.finished({&r, 1});
+}
+
+void Observer::erred(std::uint64_t id, const net::RemoteError& error) {
+  flush();
+  recorder_.failed(id, diag::ErrorRecord{error.task_name, error.type_name, error.message,
+                                         error.worker, diag::wall_time()});
+}
+
+void Observer::worker_joined(const net::WorkerInfo& info, std::uint64_t memory_limit) {
+  WorkerView& w = workers_[info.id];
+  w.name = recorder_.intern(info.name);
+  w.sample.name = info.name;
+  w.sample.host = info.host;
+  w.sample.threads = info.nthreads;
+  w.sample.memory_limit = memory_limit;
+  w.sampled = std::chrono::steady_clock::now();
+}
+
+void Observer::worker_left(std::uint32_t id) { workers_.erase(id); }
+
+void Observer::metrics(std::uint32_t worker, net::WorkerMetrics m) {
+  auto it = workers_.find(worker);
+  if (it == workers_.end()) return;
+  WorkerView& w = it->second;
+  const auto now = std::chrono::steady_clock::now();
+  const double elapsed = std::chrono::duration<double>(now - w.sampled).count();
+  if (elapsed > 0 && m.cpu_seconds >= w.cpu_seconds) {
+    w.sample.cpu = 100 * (m.cpu_seconds - w.cpu_seconds) / elapsed;
+  }
+  w.cpu_seconds = m.cpu_seconds;
+  w.sampled = now;
+  w.sample.memory = m.memory;
+  w.sample.objects = m.objects;
+  w.sample.object_bytes = m.object_bytes;
+  w.sample.spilled_bytes = m.spilled_bytes;
+  w.sample.transferred_bytes = m.sent_bytes;
+  if (m.transfers.empty()) return;
+  std::vector<diag::TransferRecord> transfers;
+  transfers.reserve(m.transfers.size());
+  for (const net::Transfer& t : m.transfers) {
+    auto from = workers_.find(t.from);
+    const diag::NameId from_name = from != workers_.end()
+                                       ? from->second.name
+                                       : recorder_.intern("worker " + std::to_string(t.from));
+    transfers.push_back(diag::TransferRecord{from_name, w.name, t.bytes, t.start, t.end});
+  }
+  recorder_.transferred(transfers);
+}
+
+net::Report Observer::report(const std::string& format) const {
+  if (format == "trace") return net::Report{recorder_.chrome_trace_json(), ""};
+  if (format == "report") return net::Report{recorder_.html_report(), ""};
+  if (format == "snapshot") return net::Report{recorder_.snapshot_json(0), ""};
+  return net::Report{"", "unknown report format '" + format +
+                             "' (expected trace, report or snapshot)"};
+}
+
+}  // namespace weft::server
