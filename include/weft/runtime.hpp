@@ -39,6 +39,14 @@ struct Config {
   std::string address;
   // Seconds to wait for the scheduler (and, for kProcesses, all workers) to be ready.
   double timeout = 10;
+  // Serve a dashboard (weft/observe.hpp) on this port of 127.0.0.1; 0 picks a free port, -1
+  // serves none. The threads runtime serves it from this process, kProcesses from its
+  // scheduler; kConnect's scheduler decides for itself. WEFT_DASHBOARD=PORT sets it when
+  // left at -1.
+  int dashboard_port = -1;
+  // Record what runs where for save_trace() and save_report() even without a dashboard.
+  // WEFT_RECORD=1 sets it.
+  bool record = false;
 
   // Parses a runtime spec: "threads", "threads:N", "inline", "processes", "processes:N"
   // or "connect:tcp://HOST:PORT". Throws ConfigError naming the spec and the accepted

@@ -4,6 +4,7 @@
 #include "weft/actor.hpp"
 #include "weft/delayed.hpp"
 #include "weft/error.hpp"
+#include "weft/observe.hpp"
 #include "weft/parallel.hpp"
 #include "weft/ref.hpp"
 #include "weft/remote.hpp"

@@ -9,6 +9,8 @@
 
 #include "client/cluster.hpp"
 #include "cluster/local_cluster.hpp"
+#include "core/observe_state.hpp"
+#include "diag/local_observer.hpp"
 #include "exec/inline_executor.hpp"
 #include "exec/thread_pool.hpp"
 #include "net/security.hpp"
@@ -26,6 +28,8 @@ struct Global {
   std::unique_ptr<cluster::LocalCluster> local;  // guarded by mu; processes runtime only
   std::atomic<detail::Backend*> current{nullptr};
   std::atomic<detail::Cluster*> cluster{nullptr};  // when `owned` is a cluster client
+  // What observe.hpp's functions reach. Destroyed after `owned`, whose pool reports to it.
+  detail::Observed observed;  // guarded by mu
 };
 Global& global() {
   static Global g;
@@ -34,18 +38,50 @@ Global& global() {
 
 int cores() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
+// WEFT_DASHBOARD=PORT and WEFT_RECORD=1 turn observing on for any runtime, unless the
+// program chose for itself.
+Config with_observe_env(Config config) {
+  if (config.dashboard_port < 0) {
+    if (const char* port = std::getenv("WEFT_DASHBOARD"); port != nullptr && *port != '\0') {
+      int p = -1;
+      const std::string_view text(port);
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), p);
+      if (ec != std::errc{} || end != text.data() + text.size() || p < -1 || p > 65535) {
+        throw ConfigError("weft: WEFT_DASHBOARD='" + std::string(text) +
+                          "' is not a port (0-65535; 0: any free port, -1: none)");
+      }
+      config.dashboard_port = p;
+    }
+  }
+  if (const char* record = std::getenv("WEFT_RECORD"); record != nullptr) {
+    config.record = config.record || std::string_view(record) == "1";
+  }
+  return config;
+}
+
 // REQUIRES: g.mu held.
 std::unique_ptr<detail::Backend> make_backend(Global& g, const Config& config) {
   switch (config.kind) {
     case RuntimeKind::kInline:
       return std::make_unique<exec::InlineExecutor>();
-    case RuntimeKind::kThreads:
-      return std::make_unique<exec::ThreadPool>(config.workers > 0 ? config.workers : cores());
+    case RuntimeKind::kThreads: {
+      const int n = config.workers > 0 ? config.workers : cores();
+      if (config.record || config.dashboard_port >= 0) {
+        g.observed.local = std::make_unique<diag::LocalObserver>(config.to_string(), n,
+                                                                 config.dashboard_port);
+        g.observed.dashboard_url = g.observed.local->dashboard_url();
+      }
+      return std::make_unique<exec::ThreadPool>(n, g.observed.local.get());
+    }
     case RuntimeKind::kProcesses: {
       const int n = config.workers > 0 ? config.workers : cores();
       const int t =
           config.threads_per_worker > 0 ? config.threads_per_worker : std::max(1, cores() / n);
-      g.local = std::make_unique<cluster::LocalCluster>(n, t, config.timeout);
+      g.local = std::make_unique<cluster::LocalCluster>(
+          n, t, config.timeout,
+          cluster::Observe{config.record, config.dashboard_port});
+      g.observed.scheduler = g.local->address();
+      g.observed.dashboard_url = g.local->dashboard_url();
       detail::Cluster::Options o;
       o.address = g.local->address();
       o.min_workers = static_cast<std::size_t>(n);
@@ -61,6 +97,7 @@ std::unique_ptr<detail::Backend> make_backend(Global& g, const Config& config) {
     }
     case RuntimeKind::kConnect: {
       net::configure_security_from_env("weft (runtime connect:" + config.address + ")");
+      g.observed.scheduler = config.address;
       detail::Cluster::Options o;
       o.address = config.address;
       o.timeout = config.timeout;
@@ -86,6 +123,7 @@ void stop_locked(Global& g) {
     }
   }
   g.owned.reset();
+  g.observed = {};
   g.local.reset();
   g.current.store(nullptr, std::memory_order_release);
   g.explicit_init = false;
@@ -165,7 +203,7 @@ Runtime init(const Config& config) {
                       std::string("destroy its Runtime handle or call shutdown() first)"));
   }
   stop_locked(g);  // an implicit default runtime, if any
-  g.owned = make_backend(g, config);
+  g.owned = make_backend(g, with_observe_env(config));
   g.explicit_init = true;
   g.current.store(g.owned.get(), std::memory_order_release);
   return Runtime(config);
@@ -211,13 +249,20 @@ namespace detail {
 
 Cluster* active_cluster() noexcept { return global().cluster.load(std::memory_order_acquire); }
 
+void with_observed(const std::function<void(Observed&)>& f) {
+  backend();  // the default runtime, when none is running yet
+  Global& g = global();
+  std::lock_guard<std::mutex> lock(g.mu);
+  f(g.observed);
+}
+
 Backend& backend() {
   Global& g = global();
   if (Backend* b = g.current.load(std::memory_order_acquire)) return *b;
   cluster::serve_role_if_requested();
   std::lock_guard<std::mutex> lock(g.mu);
   if (!g.owned) {
-    g.owned = make_backend(g, Config::from_env());
+    g.owned = make_backend(g, with_observe_env(Config::from_env()));
     g.current.store(g.owned.get(), std::memory_order_release);
   }
   return *g.owned;
