@@ -92,8 +92,9 @@ int main(int argc, char** argv) {
     } else if (arg == "--threads-n") {
       threads_n = std::atoi(value), ++i;
     } else {
-      std::fprintf(stderr, "usage: observe_bench [--rounds R] [--cluster-n N] [--threads-n M]"
-                           " [--quick]\n");
+      std::fprintf(stderr,
+                   "usage: observe_bench [--rounds R] [--cluster-n N] [--threads-n M]"
+                   " [--quick]\n");
       return 2;
     }
   }

@@ -18,8 +18,8 @@ std::string ask_scheduler(const std::string& address, const std::string& format,
   zmq::socket_t socket = net::make_socket(zmq::socket_type::dealer);
   socket.connect(address);
   net::send(socket, "", net::Kind::kReportQuery, net::ReportQuery{format});
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::duration<double>(kSchedulerTimeout);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::duration<double>(kSchedulerTimeout);
   std::vector<Buffer> parts;
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(

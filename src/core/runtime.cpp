@@ -67,8 +67,8 @@ std::unique_ptr<detail::Backend> make_backend(Global& g, const Config& config) {
     case RuntimeKind::kThreads: {
       const int n = config.workers > 0 ? config.workers : cores();
       if (config.record || config.dashboard_port >= 0) {
-        g.observed.local = std::make_unique<diag::LocalObserver>(config.to_string(), n,
-                                                                 config.dashboard_port);
+        g.observed.local =
+            std::make_unique<diag::LocalObserver>(config.to_string(), n, config.dashboard_port);
         g.observed.dashboard_url = g.observed.local->dashboard_url();
       }
       return std::make_unique<exec::ThreadPool>(n, g.observed.local.get());
@@ -78,8 +78,7 @@ std::unique_ptr<detail::Backend> make_backend(Global& g, const Config& config) {
       const int t =
           config.threads_per_worker > 0 ? config.threads_per_worker : std::max(1, cores() / n);
       g.local = std::make_unique<cluster::LocalCluster>(
-          n, t, config.timeout,
-          cluster::Observe{config.record, config.dashboard_port});
+          n, t, config.timeout, cluster::Observe{config.record, config.dashboard_port});
       g.observed.scheduler = g.local->address();
       g.observed.dashboard_url = g.local->dashboard_url();
       detail::Cluster::Options o;

@@ -41,7 +41,7 @@ class LocalObserver final : public exec::RunObserver {
   struct Lane {
     std::mutex mu;  // its thread's, except when publish() or a helping thread takes it
     std::vector<TaskRecord> batch;
-    double first = 0;  // start of the batch's oldest record
+    double first = 0;                               // start of the batch's oldest record
     std::unordered_map<const void*, NameId> names;  // of unnamed tasks, by name_key()
   };
   void flush(Lane& lane);  // REQUIRES: lane.mu held

@@ -215,15 +215,14 @@ struct Transfer {
 
 // What a worker reports every half second for the dashboard and /metrics.
 struct WorkerMetrics {
-  double cpu_seconds = 0;  // user + system time of the process so far
+  double cpu_seconds = 0;    // user + system time of the process so far
   std::uint64_t memory = 0;  // resident bytes
   std::uint64_t objects = 0;
   std::uint64_t object_bytes = 0;
   std::uint64_t spilled_bytes = 0;
-  std::uint64_t sent_bytes = 0;  // objects served to peers and clients so far
+  std::uint64_t sent_bytes = 0;     // objects served to peers and clients so far
   std::vector<Transfer> transfers;  // since the last sample
-  WEFT_SERIALIZE(cpu_seconds, memory, objects, object_bytes, spilled_bytes, sent_bytes,
-                 transfers);
+  WEFT_SERIALIZE(cpu_seconds, memory, objects, object_bytes, spilled_bytes, sent_bytes, transfers);
 };
 
 // A run's record as the scheduler holds it: "trace" (Chrome trace JSON), "report" (HTML),

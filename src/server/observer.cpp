@@ -45,13 +45,13 @@ diag::TaskRecord Observer::record(std::uint32_t worker, std::uint64_t id, diag::
   auto w = workers_.find(worker);
   const diag::NameId worker_name =
       w != workers_.end() ? w->second.name : recorder_.intern("worker " + std::to_string(worker));
-  return diag::TaskRecord{id, name, worker_name, run.thread, run.start,
-                          run.start + run.duration, ok};
+  return diag::TaskRecord{id, name, worker_name, run.thread, run.start, run.start + run.duration,
+                          ok};
 }
 
 void Observer::failed_run(std::uint32_t worker, std::uint64_t id, diag::NameId name,
                           const net::Execution& run) {
-  flush();  // the task's submission and start come first
+  flush();                     // the task's submission and start come first
   if (run.start <= 0) return;  // it never ran: its error alone is recorded
   const diag::TaskRecord r = record(worker, id, name, run, false);
   recorder_.finished({&r, 1});
@@ -108,8 +108,8 @@ net::Report Observer::report(const std::string& format) const {
   if (format == "trace") return net::Report{recorder_.chrome_trace_json(), ""};
   if (format == "report") return net::Report{recorder_.html_report(), ""};
   if (format == "snapshot") return net::Report{recorder_.snapshot_json(0), ""};
-  return net::Report{"", "unknown report format '" + format +
-                             "' (expected trace, report or snapshot)"};
+  return net::Report{"",
+                     "unknown report format '" + format + "' (expected trace, report or snapshot)"};
 }
 
 }  // namespace weft::server

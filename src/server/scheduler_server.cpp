@@ -107,8 +107,8 @@ class Server {
   std::uint32_t next_worker_ = 1;
   std::uint32_t next_client_ = 1;
   std::unordered_map<std::uint64_t, Task> calls_;  // until the task is forgotten
-  std::unique_ptr<Observer> observer_;            // when recording
-  std::map<std::string, Batches> out_;                  // by routing id
+  std::unique_ptr<Observer> observer_;             // when recording
+  std::map<std::string, Batches> out_;             // by routing id
   std::unordered_map<std::string, net::NamedActor> actor_names_;
   // Every worker that ever joined, for errors that name workers which have since died.
   std::unordered_map<std::uint32_t, std::string> worker_names_;
@@ -128,8 +128,8 @@ int Server::run(const std::atomic<bool>* stop) {
   address_ = net::bound_address(socket_);
   if (options_.record || options_.dashboard_port >= 0) {
     try {
-      observer_ = std::make_unique<Observer>(address_, options_.dashboard_host,
-                                             options_.dashboard_port);
+      observer_ =
+          std::make_unique<Observer>(address_, options_.dashboard_host, options_.dashboard_port);
     } catch (const ConfigError& e) {
       if (!options_.dashboard_port_fallback) throw;
       std::fprintf(stderr, "weft scheduler: %s; serving the dashboard on a free port\n", e.what());
@@ -224,10 +224,11 @@ void Server::on_message(const std::string& from, int fd, std::vector<Buffer>& pa
       const auto q = net::payload<net::ReportQuery>(parts);
       return send_to(from, net::Kind::kReport,
                      observer_ ? observer_->report(q.format)
-                               : net::Report{"", "this cluster's scheduler records nothing (a local "
-                                                 "cluster: set Config::record or "
-                                                 "Config::dashboard_port; weft scheduler: "
-                                                 "--dashboard)"});
+                               : net::Report{"",
+                                             "this cluster's scheduler records nothing (a local "
+                                             "cluster: set Config::record or "
+                                             "Config::dashboard_port; weft scheduler: "
+                                             "--dashboard)"});
     }
     if (kind == net::Kind::kShutdownQuery) {
       stopping_ = true;

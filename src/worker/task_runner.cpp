@@ -38,8 +38,8 @@ void share(Completion& c, const std::string& worker) noexcept {
 void execute(Completion& c, const std::string& name, const std::string& worker,
              const std::function<serde::Message()>& invoke, std::uint64_t memory_limit) noexcept {
   const auto start = std::chrono::steady_clock::now();
-  c.run.start = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-                    .count();
+  c.run.start =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   c.run.thread = static_cast<std::uint32_t>(std::max(exec::current_thread_index(), 0));
   try {
     set_current_task(c.id);  // an actor factory adopts its actor under this id
@@ -64,8 +64,7 @@ void execute(Completion& c, const std::string& name, const std::string& worker,
     c.error = net::RemoteError{"unknown exception", "(not derived from std::exception)", name,
                                worker + " " + detail::backend().worker_name()};
   }
-  c.run.duration =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  c.run.duration = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 void TaskRunner::run() noexcept {

@@ -23,9 +23,9 @@ void Worker::on_objects(std::uint32_t, net::Objects& objects) {
       continue;
     }
     if (auto f = fetching_.find(o.id); f != fetching_.end()) {
-      transfers_.push_back(
-          net::Transfer{f->second.holders[f->second.next], stored.message.total_bytes(),
-                        f->second.asked, wall_time()});
+      transfers_.push_back(net::Transfer{f->second.holders[f->second.next],
+                                         stored.message.total_bytes(), f->second.asked,
+                                         wall_time()});
       fetching_.erase(f);
     }
     objects_.put(o.id, std::move(stored));

@@ -40,8 +40,7 @@ using Clock = std::chrono::steady_clock;
 
 // Seconds since the Unix epoch: timestamps that processes on one host agree on.
 inline double wall_time() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 class Worker {

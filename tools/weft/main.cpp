@@ -105,8 +105,7 @@ int main(int argc, char** argv) {
   s->add_option("--dashboard-host", sched.dashboard_host,
                 "Interface the dashboard listens on (0.0.0.0: all)")
       ->capture_default_str();
-  s->footer(
-      "Prints 'scheduler listening on tcp://HOST:PORT' once ready, then 'dashboard at URL'.");
+  s->footer("Prints 'scheduler listening on tcp://HOST:PORT' once ready, then 'dashboard at URL'.");
   add_security(s);
 
   weft::cli::WorkerArgs work;
