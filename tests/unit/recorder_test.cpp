@@ -135,6 +135,7 @@ TEST(Recorder, AFailureReportedTwiceCountsOnce) {
   r.failed(3, ErrorRecord{"f", "weft::Cancelled", "", "", 4});
   const json s = snapshot(r);
   EXPECT_EQ(s["totals"], json({{"waiting", 0}, {"running", 0}, {"done", 0}, {"failed", 3}}));
+  EXPECT_DOUBLE_EQ(progress_of(s, "f")["seconds"].get<double>(), 2.0);  // both executions
   ASSERT_EQ(s["errors"].size(), 3u);
   EXPECT_EQ(s["errors"][0], json({{"task", "f"},
                                   {"type", "std::runtime_error"},
