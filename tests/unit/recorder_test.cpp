@@ -287,7 +287,7 @@ TEST(Recorder, ConcurrentFeedingAndReading) {
   const NameId f = r.intern("f");
   const NameId w = r.intern("w");
   constexpr int kThreads = 3;
-  constexpr std::uint64_t kPerThread = 20'000;
+  constexpr std::uint64_t kPerThread = 64 * 320;
   std::atomic<bool> stop{false};
   std::thread reader([&] {
     while (!stop.load()) {
@@ -318,7 +318,7 @@ TEST(Recorder, ConcurrentFeedingAndReading) {
   for (auto& th : feeders) th.join();
   stop = true;
   reader.join();
-  const std::uint64_t total = kThreads * ((kPerThread + 63) / 64 * 64);
+  const std::uint64_t total = kThreads * kPerThread;
   const json s = snapshot(r);
   EXPECT_EQ(s["totals"], json({{"waiting", 0}, {"running", 0}, {"done", total}, {"failed", 0}}));
 }
