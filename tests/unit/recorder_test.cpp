@@ -327,6 +327,7 @@ TEST(Recorder, ChromeTrace) {
   Recorder r("processes:2");
   const NameId inc = r.intern("inc");
   const NameId add = r.intern("add \"quoted\"");
+  const NameId bad = r.intern("bad\xff\xc3 utf-8 \xc3\xa9");
   const NameId w1 = r.intern("worker-1");
   const NameId w2 = r.intern("worker-2");
   std::vector<TaskRecord> done{record(1, inc, w1, 0, 10.0, 10.5), record(2, inc, w1, 1, 10.1, 10.2),
@@ -335,6 +336,8 @@ TEST(Recorder, ChromeTrace) {
   std::vector<TransferRecord> moved{TransferRecord{w1, w2, 64, 10.5, 10.55}};
   r.transferred(moved);
   r.workers({WorkerSample{"worker-1", "h", 2, 0, 1000}, WorkerSample{"worker-2", "h", 1, 0, 2000}});
+  std::vector<TaskRecord> odd{record(4, bad, w2, 0, 11.0, 11.5)};
+  r.finished(odd);
 
   const json trace = json::parse(r.chrome_trace_json());
   ASSERT_TRUE(trace.contains("displayTimeUnit"));
@@ -356,7 +359,7 @@ TEST(Recorder, ChromeTrace) {
   }
   ASSERT_EQ(process_pid.size(), 2u);
   EXPECT_NE(process_pid["worker-1"], process_pid["worker-2"]);
-  ASSERT_EQ(slices.size(), 4u);  // three tasks, one transfer
+  ASSERT_EQ(slices.size(), 5u);  // four tasks, one transfer
   EXPECT_EQ(counters, 2);
   EXPECT_EQ(slices[0]["name"], "inc");
   EXPECT_EQ(slices[0]["ts"], 0.0);  // the earliest event
@@ -369,8 +372,9 @@ TEST(Recorder, ChromeTrace) {
   for (const json& e : slices) {
     EXPECT_TRUE(named_threads.count({e["pid"].get<int>(), e["tid"].get<int>()})) << e.dump();
   }
-  EXPECT_EQ(slices[3]["pid"], process_pid["worker-1"]);  // the transfer, on the sender
-  EXPECT_EQ(slices[3]["args"]["bytes"], 64);
+  EXPECT_EQ(slices[3]["name"], "bad\xef\xbf\xbd\xef\xbf\xbd utf-8 \xc3\xa9");  // U+FFFD
+  EXPECT_EQ(slices[4]["pid"], process_pid["worker-1"]);  // the transfer, on the sender
+  EXPECT_EQ(slices[4]["args"]["bytes"], 64);
 }
 
 TEST(Recorder, HtmlReportIsSelfContained) {
