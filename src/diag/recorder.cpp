@@ -116,10 +116,12 @@ void Recorder::running(std::span<const std::uint64_t> ids) {
   }
 }
 
-void Recorder::count_finished(NameStats& s, State state, double seconds) {
+void Recorder::count_finished(NameStats& s, State state, double seconds, bool counted) {
   s.task = true;
-  ++s.count[static_cast<std::size_t>(state)];
-  ++totals_[static_cast<std::size_t>(state)];
+  if (!counted) {
+    ++s.count[static_cast<std::size_t>(state)];
+    ++totals_[static_cast<std::size_t>(state)];
+  }
   if (!(seconds >= 0)) seconds = 0;  // a clock step back, or NaN
   s.seconds += seconds;
   s.max_seconds = std::max(s.max_seconds, seconds);
@@ -150,10 +152,12 @@ void Recorder::finished(std::span<const TaskRecord> tasks) {
     if (Live* live = live_.find(t.id)) {
       const NameId name = live->name;
       leave(t.id, *live, to, false);
-      count_finished(stats_for(name), to, t.end - t.start);
-    } else if (failed_ids_.empty() || failed_ids_.count(t.id) == 0) {
-      // Never submitted here (an actor call, or recording began mid-run): still counted.
-      count_finished(stats_for(t.name), to, t.end - t.start);
+      count_finished(stats_for(name), to, t.end - t.start, false);
+    } else {
+      // Never submitted here (an actor call, or recording began mid-run): still counted,
+      // unless failed() counted it already, when only its time is.
+      const bool counted = !failed_ids_.empty() && failed_ids_.count(t.id) != 0;
+      count_finished(stats_for(t.name), to, t.end - t.start, counted);
     }
   }
 }

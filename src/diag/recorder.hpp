@@ -210,7 +210,8 @@ class Recorder {
   Copy copy(const CopyWhat& what) const;
 
   NameStats& stats_for(NameId name);
-  void count_finished(NameStats& s, State state, double seconds);
+  // An execution's time; and its outcome unless failed() `counted` it already.
+  void count_finished(NameStats& s, State state, double seconds, bool counted);
   // Takes a waiting or running task out of live_ (and its counts) into `to`.
   void leave(std::uint64_t id, const Live& live, State to, bool forgotten);
   void start_computation();

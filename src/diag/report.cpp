@@ -86,6 +86,7 @@ td:first-child,th:first-child{text-align:left}th{background:#f4f4f4}
 .bar{background:#4a7bd0;height:10px;display:inline-block}
 canvas{border:1px solid #ddd;display:block;margin:4px 0}
 .note{color:#777;font-size:12px}
+.key{display:inline-block;width:10px;height:10px;margin:0 4px 0 8px}
 </style>
 )";
 
@@ -96,7 +97,8 @@ const d=JSON.parse(document.getElementById('data').textContent);
 const colors=['#4a7bd0','#e8943a','#4caf6a','#b565c9','#d9c23a','#45b5c4','#c96565','#8a8a8a'];
 function axis(ctx,x0,w,h,span){ctx.fillStyle='#666';ctx.font='11px sans-serif';
  for(let i=0;i<=5;i++){const x=x0+w*i/5;ctx.fillRect(x,h-14,1,4);
-  ctx.fillText((span*i/5).toFixed(span<5?2:1)+' s',x+2,h-2);}}
+  ctx.textAlign=i<5?'left':'right';ctx.fillText((span*i/5).toFixed(span<5?2:1)+' s',i<5?x+2:x-2,h-2);}
+ ctx.textAlign='left';}
 const lanes=d.lanes,tasks=d.tasks,span=Math.max(d.span,1e-9);
 const c=document.getElementById('stream');
 const laneH=14,left=150,width=Math.max(600,Math.min(1600,window.innerWidth-80));
@@ -107,6 +109,10 @@ const w=width-left-10;
 for(const t of tasks){const x=left+t[1]/span*w,dx=Math.max(1,t[2]/span*w);
  ctx.fillStyle=t[4]?colors[t[3]%colors.length]:'#e02020';ctx.fillRect(x,t[0]*laneH+1,dx,laneH-2);}
 axis(ctx,left,w,c.height,span);
+const legend=document.getElementById('legend');
+d.names.forEach((n,i)=>{const s=document.createElement('span');s.className='key';
+ s.style.background=colors[i%colors.length];legend.appendChild(s);
+ legend.appendChild(document.createTextNode(n+' '));});
 c.addEventListener('mousemove',e=>{const r=c.getBoundingClientRect();
  const lane=Math.floor((e.clientY-r.top)/laneH),ts=(e.clientX-r.left-left)/w*span;let hit='';
  for(const t of tasks){if(t[0]===lane&&t[1]<=ts&&ts<=t[1]+Math.max(t[2],span/w)){
@@ -159,7 +165,7 @@ std::string Recorder::html_report() const {
          std::to_string(c.totals[3]) + "</b>, running " + std::to_string(c.totals[1]) +
          ", waiting " + std::to_string(c.totals[0]) + "</div>\n";
 
-  out += "<h2>Task stream</h2>\n<canvas id=\"stream\"></canvas>\n";
+  out += "<h2>Task stream</h2>\n<canvas id=\"stream\"></canvas>\n<div id=\"legend\"></div>\n";
   if (c.tasks.size() == kStreamTasks) {
     out += "<div class=\"note\">the newest " + std::to_string(kStreamTasks) +
            " executions; red: failed</div>\n";

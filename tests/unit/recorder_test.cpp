@@ -135,6 +135,7 @@ TEST(Recorder, AFailureReportedTwiceCountsOnce) {
   r.failed(3, ErrorRecord{"f", "weft::Cancelled", "", "", 4});
   const json s = snapshot(r);
   EXPECT_EQ(s["totals"], json({{"waiting", 0}, {"running", 0}, {"done", 0}, {"failed", 3}}));
+  EXPECT_DOUBLE_EQ(progress_of(s, "f")["seconds"].get<double>(), 2.0);  // both executions
   ASSERT_EQ(s["errors"].size(), 3u);
   EXPECT_EQ(s["errors"][0], json({{"task", "f"},
                                   {"type", "std::runtime_error"},
@@ -286,7 +287,7 @@ TEST(Recorder, ConcurrentFeedingAndReading) {
   const NameId f = r.intern("f");
   const NameId w = r.intern("w");
   constexpr int kThreads = 3;
-  constexpr std::uint64_t kPerThread = 20'000;
+  constexpr std::uint64_t kPerThread = 64 * 320;
   std::atomic<bool> stop{false};
   std::thread reader([&] {
     while (!stop.load()) {
@@ -317,7 +318,7 @@ TEST(Recorder, ConcurrentFeedingAndReading) {
   for (auto& th : feeders) th.join();
   stop = true;
   reader.join();
-  const std::uint64_t total = kThreads * ((kPerThread + 63) / 64 * 64);
+  const std::uint64_t total = kThreads * kPerThread;
   const json s = snapshot(r);
   EXPECT_EQ(s["totals"], json({{"waiting", 0}, {"running", 0}, {"done", total}, {"failed", 0}}));
 }
@@ -326,6 +327,7 @@ TEST(Recorder, ChromeTrace) {
   Recorder r("processes:2");
   const NameId inc = r.intern("inc");
   const NameId add = r.intern("add \"quoted\"");
+  const NameId bad = r.intern("bad\xff\xc3 utf-8 \xc3\xa9");
   const NameId w1 = r.intern("worker-1");
   const NameId w2 = r.intern("worker-2");
   std::vector<TaskRecord> done{record(1, inc, w1, 0, 10.0, 10.5), record(2, inc, w1, 1, 10.1, 10.2),
@@ -334,6 +336,8 @@ TEST(Recorder, ChromeTrace) {
   std::vector<TransferRecord> moved{TransferRecord{w1, w2, 64, 10.5, 10.55}};
   r.transferred(moved);
   r.workers({WorkerSample{"worker-1", "h", 2, 0, 1000}, WorkerSample{"worker-2", "h", 1, 0, 2000}});
+  std::vector<TaskRecord> odd{record(4, bad, w2, 0, 11.0, 11.5)};
+  r.finished(odd);
 
   const json trace = json::parse(r.chrome_trace_json());
   ASSERT_TRUE(trace.contains("displayTimeUnit"));
@@ -355,7 +359,7 @@ TEST(Recorder, ChromeTrace) {
   }
   ASSERT_EQ(process_pid.size(), 2u);
   EXPECT_NE(process_pid["worker-1"], process_pid["worker-2"]);
-  ASSERT_EQ(slices.size(), 4u);  // three tasks, one transfer
+  ASSERT_EQ(slices.size(), 5u);  // four tasks, one transfer
   EXPECT_EQ(counters, 2);
   EXPECT_EQ(slices[0]["name"], "inc");
   EXPECT_EQ(slices[0]["ts"], 0.0);  // the earliest event
@@ -368,8 +372,9 @@ TEST(Recorder, ChromeTrace) {
   for (const json& e : slices) {
     EXPECT_TRUE(named_threads.count({e["pid"].get<int>(), e["tid"].get<int>()})) << e.dump();
   }
-  EXPECT_EQ(slices[3]["pid"], process_pid["worker-1"]);  // the transfer, on the sender
-  EXPECT_EQ(slices[3]["args"]["bytes"], 64);
+  EXPECT_EQ(slices[3]["name"], "bad\xef\xbf\xbd\xef\xbf\xbd utf-8 \xc3\xa9");  // U+FFFD
+  EXPECT_EQ(slices[4]["pid"], process_pid["worker-1"]);  // the transfer, on the sender
+  EXPECT_EQ(slices[4]["args"]["bytes"], 64);
 }
 
 TEST(Recorder, HtmlReportIsSelfContained) {
