@@ -125,8 +125,7 @@ void DashboardServer::Impl::stream_events(const httplib::Request& req, httplib::
         }
         *since = seq;
         std::string event;
-        event.reserve(json.size() + 16);
-        if (offset == 0) event += "retry: 1000\n\n";
+        event.reserve(json.size() + 8);
         event += "data: ";
         event += json;
         event += "\n\n";

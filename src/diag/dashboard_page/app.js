@@ -142,24 +142,25 @@
     };
     const layers = [];
     for (const n of graph.nodes) (layers[depthOf(n.id)] ||= []).push(n);
-    const dx = 90, dy = 22, r = 7, pad = 18;
-    const tallest = Math.max(...layers.map((l) => l.length));
+    // Top to bottom, one row per depth, each row centred under the widest.
+    const dx = 22, dy = 44, r = 7, pad = 18, label = 90;
+    const widest = Math.max(...layers.map((l) => l.length));
     const pos = new Map();
-    // Each layer centred, its nodes ordered by their dependencies' mean height (fewer crossings).
-    layers.forEach((layer, x) => {
-      if (x > 0) {
+    // Each row ordered by its nodes' dependencies' mean position (fewer crossings).
+    layers.forEach((layer, y) => {
+      if (y > 0) {
         const mean = (n) => {
-          const ys = deps.get(n.id).map((d) => pos.get(d)[1]);
-          return ys.length ? ys.reduce((a, b) => a + b, 0) / ys.length : 0;
+          const xs = deps.get(n.id).map((d) => pos.get(d)[0]);
+          return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0;
         };
         const keyed = layer.map((n) => [mean(n), n]).sort((a, b) => a[0] - b[0]);
         layer.splice(0, layer.length, ...keyed.map(([, n]) => n));
       }
-      const top = pad + (tallest - layer.length) * dy / 2;
-      layer.forEach((n, y) => pos.set(n.id, [pad + x * dx, top + y * dy]));
+      const left = label + pad + (widest - layer.length) * dx / 2;
+      layer.forEach((n, x) => pos.set(n.id, [left + x * dx, pad + y * dy]));
     });
-    const height = pad * 2 + (tallest - 1) * dy;
-    const width = pad * 2 + (layers.length - 1) * dx + 60;
+    const width = label + pad * 2 + (widest - 1) * dx;
+    const height = pad * 2 + (layers.length - 1) * dy;
     const edges = graph.edges.filter(([a, b]) => pos.has(a) && pos.has(b)).map(([a, b]) => {
       const [x1, y1] = pos.get(a), [x2, y2] = pos.get(b);
       return `<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="#b9bcc2"/>`;
@@ -169,10 +170,7 @@
       return `<circle cx="${x}" cy="${y}" r="${r}" fill="${STATE_COLOR[n.state] || '#999'}" stroke="${colorOf(n.name)}" stroke-width="2">` +
         `<title>${esc(n.name)} ${esc(n.id)}: ${n.state}</title></circle>`;
     });
-    const labels = layers.map((l, x) => {
-      const [lx, ly] = pos.get(l[0].id);
-      return `<text x="${lx + 10}" y="${ly - 8}">${esc(l[0].name)}</text>`;
-    });
+    const labels = layers.map((l, y) => `<text x="0" y="${pad + y * dy + 4}">${esc(l[0].name)}</text>`);
     svg.setAttribute('width', width);
     svg.setAttribute('height', height);
     svg.innerHTML = edges.join('') + nodes.join('') + labels.join('');
