@@ -22,11 +22,13 @@ using weft::diag::Recorder;
 struct FakeTask {
   std::uint64_t id;
   NameId name;
+  const char* label;
   std::vector<std::size_t> deps;  // indices into the graph
   int state = 0;                  // 0 waiting, 1 running, 2 ended
 };
 
 struct Slot {
+  const char* label;
   NameId worker;
   std::uint32_t thread;
   std::size_t task = 0;
@@ -38,12 +40,12 @@ std::vector<FakeTask> make_graph(Recorder& rec, std::uint64_t& next_id) {
   std::vector<FakeTask> graph;
   const NameId load = rec.intern("load"), transform = rec.intern("transform"),
                sum = rec.intern("sum");
-  for (std::size_t i = 0; i < 24; ++i) graph.push_back({next_id++, load, {}});
-  for (std::size_t i = 0; i < 24; ++i) graph.push_back({next_id++, transform, {i}});
+  for (std::size_t i = 0; i < 24; ++i) graph.push_back({next_id++, load, "load", {}});
+  for (std::size_t i = 0; i < 24; ++i) graph.push_back({next_id++, transform, "transform", {i}});
   std::size_t level = 24, width = 24;
   while (width > 1) {
     for (std::size_t i = 0; i < width / 2; ++i) {
-      graph.push_back({next_id++, sum, {level + 2 * i, level + 2 * i + 1}});
+      graph.push_back({next_id++, sum, "sum", {level + 2 * i, level + 2 * i + 1}});
     }
     level += width;
     width /= 2;
@@ -79,7 +81,7 @@ int main(int argc, char** argv) {
   std::uniform_real_distribution<double> unit(0, 1);
   std::vector<Slot> slots;
   for (const char* w : {"worker-1", "worker-2"}) {
-    for (std::uint32_t t = 0; t < 2; ++t) slots.push_back({rec.intern(w), t});
+    for (std::uint32_t t = 0; t < 2; ++t) slots.push_back({w, rec.intern(w), t});
   }
   std::uint64_t next_id = 1;
   auto graph = make_graph(rec, next_id);
@@ -101,10 +103,10 @@ int main(int argc, char** argv) {
                                             .ok = ok};
         rec.finished({&record, 1});
         if (!ok) {
-          rec.failed(t.id, {.task = t.name == rec.intern("sum") ? "sum" : "transform",
+          rec.failed(t.id, {.task = t.label,
                             .type = "std::runtime_error",
                             .message = "synthetic failure",
-                            .worker = s.worker == slots[0].worker ? "worker-1" : "worker-2",
+                            .worker = s.label,
                             .time = s.end});
         }
         t.state = 2;
@@ -119,7 +121,7 @@ int main(int argc, char** argv) {
         if (!ready) continue;
         t.state = 1;
         rec.running({&t.id, 1});
-        s = {s.worker, s.thread, i, now, now + 0.05 + 0.35 * unit(rng), true};
+        s = {s.label, s.worker, s.thread, i, now, now + 0.05 + 0.35 * unit(rng), true};
         break;
       }
     }
