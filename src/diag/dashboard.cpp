@@ -30,7 +30,8 @@ constexpr std::size_t kThreads = 8;
 constexpr int kMaxStreams = 6;
 constexpr auto kEventInterval = std::chrono::milliseconds(250);
 
-// The "seq" of a snapshot, which the recorder writes first; 0 when absent.
+// The "seq" of a snapshot without parsing the rest; 0 when absent. Text in a task name or
+// an error message cannot match: a quote inside a JSON string is escaped (\"seq\":).
 std::uint64_t parse_seq(std::string_view json) {
   constexpr std::string_view kKey = "\"seq\":";
   const auto at = json.find(kKey);

@@ -32,6 +32,7 @@ TaskRecord task(Recorder& rec, std::uint64_t id, std::string_view name, std::uin
           .ok = ok};
 }
 
+// The error message looks like the snapshot's "seq" field, which the server reads.
 class DashboardTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -46,7 +47,7 @@ class DashboardTest : public ::testing::Test {
     rec_.finished(bad);
     rec_.failed(3, {.task = "sum",
                     .type = "std::runtime_error",
-                    .message = "boom",
+                    .message = "boom \"seq\": 99999999",
                     .worker = "worker-1",
                     .time = wall_time()});
     rec_.workers({{.name = "worker-1", .host = "localhost", .threads = 2, .memory = 1 << 20},
@@ -165,6 +166,39 @@ TEST_F(DashboardTest, PortInUseIsAConfigError) {
               std::string::npos)
         << e.what();
   }
+}
+
+// Each open page holds one of the server's threads: past a cap, a page is turned away and
+// the rest of the routes keep answering.
+TEST_F(DashboardTest, OpenStreamsDoNotStarveOtherRoutes) {
+  DashboardServer server(rec_, "127.0.0.1", 0);
+  std::atomic<bool> done{false};
+  std::atomic<int> streaming{0};
+  std::vector<std::thread> readers;
+  std::vector<int> statuses(7, 0);
+  for (int i = 0; i < 7; ++i) {
+    readers.emplace_back([&, i, port = server.port()] {
+      httplib::Client client("127.0.0.1", port);
+      bool counted = false;
+      auto res = client.Get("/events", [&](const char*, std::size_t) {
+        if (!counted) ++streaming, counted = true;
+        return !done;
+      });
+      if (res) statuses[i] = res->status;
+      if (!counted) ++streaming;
+    });
+  }
+  while (streaming < 7) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  httplib::Client client("127.0.0.1", server.port());
+  client.set_read_timeout(2);
+  const auto start = std::chrono::steady_clock::now();
+  auto metrics = client.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->status, 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+  done = true;
+  for (auto& r : readers) r.join();
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 503), 1);
 }
 
 TEST_F(DashboardTest, StopsPromptlyWithAStreamOpen) {
