@@ -4,7 +4,7 @@
 'use strict';
 (() => {
   const WINDOW = 30;          // seconds shown by the task stream
-  const LANE = 18;            // pixels per worker thread
+  const LANES_HEIGHT = 420;   // pixels for all lanes, each 4 to 18 high
   const LABEL = 130;          // pixels for lane labels
   const STALE_MS = 3000;      // no event for this long: reconnect
   const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#76b7b2', '#edc948',
@@ -142,24 +142,25 @@
     };
     const layers = [];
     for (const n of graph.nodes) (layers[depthOf(n.id)] ||= []).push(n);
-    // Top to bottom, one row per depth, each row centred under the widest.
+    // Top to bottom, one row per depth: the first row packed, each node below placed under
+    // its dependencies' mean position (sorted by it, so few edges cross), kept dx apart.
     const dx = 22, dy = 44, r = 7, pad = 18, label = 90;
-    const widest = Math.max(...layers.map((l) => l.length));
     const pos = new Map();
-    // Each row ordered by its nodes' dependencies' mean position (fewer crossings).
+    let right = 0;
     layers.forEach((layer, y) => {
-      if (y > 0) {
-        const mean = (n) => {
-          const xs = deps.get(n.id).map((d) => pos.get(d)[0]);
-          return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0;
-        };
-        const keyed = layer.map((n) => [mean(n), n]).sort((a, b) => a[0] - b[0]);
-        layer.splice(0, layer.length, ...keyed.map(([, n]) => n));
+      const want = (n, i) => {
+        const xs = deps.get(n.id).map((d) => pos.get(d)[0]);
+        return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : label + pad + i * dx;
+      };
+      const keyed = layer.map((n, i) => [want(n, i), n]).sort((a, b) => a[0] - b[0]);
+      let last = -Infinity;
+      for (const [x, n] of keyed) {
+        last = Math.max(x, last + dx);
+        pos.set(n.id, [last, pad + y * dy]);
       }
-      const left = label + pad + (widest - layer.length) * dx / 2;
-      layer.forEach((n, x) => pos.set(n.id, [left + x * dx, pad + y * dy]));
+      right = Math.max(right, last);
     });
-    const width = label + pad * 2 + (widest - 1) * dx;
+    const width = right + pad;
     const height = pad * 2 + (layers.length - 1) * dy;
     const edges = graph.edges.filter(([a, b]) => pos.has(a) && pos.has(b)).map(([a, b]) => {
       const [x1, y1] = pos.get(a), [x2, y2] = pos.get(b);
@@ -189,8 +190,9 @@
     const canvas = $('task-stream');
     const order = lanes();
     const index = new Map(order.map((k, i) => [k, i]));
+    const laneH = Math.max(4, Math.min(18, Math.floor(LANES_HEIGHT / Math.max(1, order.length))));
     const cssWidth = canvas.clientWidth || 800;
-    const cssHeight = Math.max(1, order.length) * LANE + 22;
+    const cssHeight = Math.max(1, order.length) * laneH + 22;
     const ratio = window.devicePixelRatio || 1;
     if (canvas.width !== Math.round(cssWidth * ratio) || canvas.height !== Math.round(cssHeight * ratio)) {
       canvas.width = Math.round(cssWidth * ratio);
@@ -207,18 +209,19 @@
     g.textBaseline = 'middle';
     order.forEach((k, i) => {
       const [w, t] = k.split('\u0000');
-      if (i % 2) { g.fillStyle = '#f7f7f4'; g.fillRect(LABEL, i * LANE, plot, LANE); }
+      if (i % 2) { g.fillStyle = '#f7f7f4'; g.fillRect(LABEL, i * laneH, plot, laneH); }
       g.fillStyle = '#6b7078';
-      g.fillText(`${w} · ${t}`, 4, i * LANE + LANE / 2, LABEL - 8);
+      if (laneH >= 10 || t === '0') g.fillText(laneH >= 10 ? `${w} · ${t}` : w, 4, i * laneH + laneH / 2, LABEL - 8);
     });
     for (const t of tasks) {
       if (t.end < now - WINDOW) continue;
       const lane = index.get(t.worker + '\u0000' + t.thread);
       const x0 = Math.max(LABEL, x(t.start));
       g.fillStyle = t.ok ? colorOf(t.name) : FAILED;
-      g.fillRect(x0, lane * LANE + 2, Math.max(1, x(t.end) - x0), LANE - 4);
+      const gap = laneH >= 10 ? 2 : 0.5;
+      g.fillRect(x0, lane * laneH + gap, Math.max(1, x(t.end) - x0), laneH - 2 * gap);
     }
-    const axis = order.length * LANE;
+    const axis = order.length * laneH;
     g.fillStyle = '#6b7078';
     g.strokeStyle = '#e2e2dc';
     for (let s = 0; s <= WINDOW; s += 5) {
