@@ -51,7 +51,15 @@
   }
 
   function apply(snap) {
-    if (snap.seq < lastSeq) tasks = [];  // a new server numbers from scratch
+    // Another recorder (the server restarted) numbers from scratch: start over from 0.
+    if (dash.last && snap.origin !== dash.last.origin && lastSeq > 0) {
+      tasks = [];
+      lastSeq = 0;
+      dash.last = null;
+      connect();
+      return;
+    }
+    if (snap.seq < lastSeq) tasks = [];
     lastSeq = snap.seq;
     received = performance.now();
     for (const t of snap.tasks) tasks.push(t);
