@@ -1,0 +1,104 @@
+// Loads the weft dashboard in Debian's Chromium as a user would and checks that it shows
+// the cluster and updates live.
+// usage: node dashboard_check.mjs URL --workers N --min-done M --screenshot PATH [--timeout S]
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { chromium } from 'playwright-core';
+
+const { values: opts, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    workers: { type: 'string' },
+    'min-done': { type: 'string', default: '1' },
+    screenshot: { type: 'string' },
+    timeout: { type: 'string', default: '60' },
+    chromium: { type: 'string', default: '/usr/bin/chromium' },
+  },
+});
+const url = positionals[0];
+if (!url || opts.workers === undefined || !opts.screenshot) {
+  console.error('usage: dashboard_check.mjs URL --workers N --min-done M --screenshot PATH [--timeout S]');
+  process.exit(2);
+}
+const workers = Number(opts.workers);
+const minDone = Number(opts['min-done']);
+const deadline = Date.now() + Number(opts.timeout) * 1000;
+const remaining = () => Math.max(1000, deadline - Date.now());
+
+function fail(message) {
+  console.error(`dashboard check FAILED: ${message}`);
+  process.exitCode = 1;
+}
+
+// Playwright refuses --user-data-dir in args: a persistent context is how it takes one.
+const profile = mkdtempSync(join(tmpdir(), 'weft-dashboard-chromium-'));
+let context;
+try {
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: opts.chromium,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+    viewport: { width: 1400, height: 1000 },
+    timeout: remaining(),
+  });
+  const page = context.pages()[0] ?? await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
+  page.on('request', (r) => {
+    if (!r.url().startsWith(new URL(url).origin)) problems.push(`request outside the server: ${r.url()}`);
+  });
+
+  await page.goto(url, { timeout: remaining() });
+  const seen = () => page.evaluate(() => ({
+    workers: Number(document.getElementById('worker-count').textContent),
+    done: Number(document.getElementById('done-count').textContent),
+    running: Number(document.getElementById('running-count').textContent),
+    failed: Number(document.getElementById('failed-count').textContent),
+    status: document.getElementById('status').textContent,
+    updates: window.weftDashboard ? window.weftDashboard.updates : 0,
+    lanes: window.weftDashboard?.last ? window.weftDashboard.last.workers.reduce((n, w) => n + w.threads, 0) : 0,
+  }));
+  try {
+    await page.waitForFunction(([n, m]) =>
+      Number(document.getElementById('worker-count').textContent) === n &&
+      Number(document.getElementById('done-count').textContent) >= m, [workers, minDone],
+    { timeout: remaining(), polling: 100 });
+  } catch {
+    throw new Error(`timed out waiting for ${workers} workers and ${minDone} done tasks; ` +
+      `the page shows ${JSON.stringify(await seen())}`);
+  }
+  const first = await seen();
+  const navigations = [];
+  page.on('framenavigated', (f) => { if (f === page.mainFrame()) navigations.push(f.url()); });
+  try {
+    await page.waitForFunction((u) => window.weftDashboard.updates >= u + 2, first.updates,
+      { timeout: Math.min(remaining(), 10000), polling: 100 });
+  } catch {
+    throw new Error(`the page did not update live: ${first.updates} updates, then no more`);
+  }
+  if (navigations.length) throw new Error(`the page reloaded: ${navigations.join(', ')}`);
+  const last = await seen();
+
+  const metricsHref = await page.getAttribute('#metrics-link', 'href');
+  const metrics = await page.request.get(new URL(metricsHref, url).href, { timeout: remaining() });
+  const metricsType = metrics.headers()['content-type'] ?? '';
+  if (!metrics.ok() || !metricsType.startsWith('text/plain')) {
+    throw new Error(`/metrics link: HTTP ${metrics.status()}, ${metricsType}`);
+  }
+
+  await page.screenshot({ path: opts.screenshot, fullPage: true });
+  console.log(`dashboard at ${url}: ${last.workers} workers, ${last.done} done, ` +
+    `${last.running} running, ${last.failed} failed, status ${last.status}; ` +
+    `${last.updates - first.updates} live updates while watched (${last.updates} in all); ` +
+    `/metrics ${metrics.status()} ${metricsType}; screenshot ${opts.screenshot}`);
+  for (const p of problems) fail(p);
+} catch (e) {
+  fail(e.message);
+} finally {
+  await context?.close().catch(() => {});
+  rmSync(profile, { recursive: true, force: true });
+}
