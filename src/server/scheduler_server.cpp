@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "diag/log.hpp"
 #include "net/wire.hpp"
 #include "sched/scheduler.hpp"
 #include "weft/error.hpp"
@@ -102,6 +103,7 @@ class Server {
 };
 
 int Server::run(const std::atomic<bool>* stop) {
+  diag::set_log_process("scheduler");
   std::string listen = options_.listen;
   if (listen.size() > 2 && listen.compare(listen.size() - 2, 2, ":0") == 0) {
     listen.replace(listen.size() - 1, 1, "*");
@@ -121,6 +123,7 @@ int Server::run(const std::atomic<bool>* stop) {
                 zmq_strerror(zmq_errno()));
   }
   monitor_.connect(monitor);
+  diag::log_debug("listening on %s", address_.c_str());
   if (options_.on_ready) options_.on_ready(address_);
 
   std::vector<Buffer> parts;
@@ -165,8 +168,8 @@ int Server::run(const std::atomic<bool>* stop) {
         if (p.role == net::Role::kWorker && now - p.last_seen > limit) dead.push_back(route);
       }
       for (const std::string& route : dead) {
-        std::fprintf(stderr, "weft scheduler: worker %u (%s) sent no heartbeat for %.1f s: lost\n",
-                     peers_[route].id, peers_[route].info.name.c_str(), options_.heartbeat_timeout);
+        diag::log_warn("worker %u (%s) sent no heartbeat for %.1f s: lost", peers_[route].id,
+                       peers_[route].info.name.c_str(), options_.heartbeat_timeout);
         remove_worker(route);
         lost_workers_.insert(route);
       }
@@ -202,8 +205,7 @@ void Server::on_message(const std::string& from, int fd, std::vector<Buffer>& pa
         lost_workers_.erase(from);
         return;
       }
-      std::fprintf(stderr, "weft scheduler: ignored %s from a peer that has not said hello\n",
-                   net::to_string(kind));
+      diag::log_warn("ignored %s from a peer that has not said hello", net::to_string(kind));
       return;
     }
     Peer& peer = it->second;
@@ -276,15 +278,14 @@ void Server::on_message(const std::string& from, int fd, std::vector<Buffer>& pa
         }
         break;
       default:
-        std::fprintf(stderr, "weft scheduler: ignored unexpected %s message\n",
-                     net::to_string(kind));
+        diag::log_warn("ignored unexpected %s message", net::to_string(kind));
     }
   } catch (const net::ProtocolError& e) {
     drop_peer(from, e.what());
   } catch (const SerdeError& e) {
     drop_peer(from, e.what());
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "weft scheduler: dropped a message it could not handle: %s\n", e.what());
+    diag::log_error("dropped a message it could not handle: %s", e.what());
   }
 }
 
@@ -295,8 +296,7 @@ void Server::drop_peer(const std::string& route, const std::string& why) {
   const char* role = it == peers_.end()                      ? "an unknown peer"
                      : it->second.role == net::Role::kWorker ? "a worker"
                                                              : "a client";
-  std::fprintf(stderr, "weft scheduler: refused a malformed message from %s (%s); dropped it\n",
-               role, why.c_str());
+  diag::log_warn("refused a malformed message from %s (%s); dropped it", role, why.c_str());
   if (it == peers_.end()) return;
   if (it->second.role == net::Role::kWorker) {
     remove_worker(route);
@@ -332,7 +332,7 @@ void Server::on_hello(const std::string& from, int fd, const net::Hello& h) {
                                h.memory_limit});
   } else if (h.role == net::Role::kClient) {
     if (next_client_ >= 0xffff) {
-      std::fprintf(stderr, "weft scheduler: refused a client: too many clients\n");
+      diag::log_warn("refused a client: too many clients");
       return;
     }
     p.id = next_client_++;
@@ -351,8 +351,8 @@ void Server::on_submit(Peer& client, net::Submit& s) {
   if (client.role != net::Role::kClient) return;
   for (net::TaskSpec& t : s.tasks) {
     if ((t.id >> 48) != client.id || t.id == 0) {
-      std::fprintf(stderr, "weft scheduler: refused task id %llu from client %u (not its range)\n",
-                   static_cast<unsigned long long>(t.id), client.id);
+      diag::log_warn("refused task id %llu from client %u (not its range)",
+                     static_cast<unsigned long long>(t.id), client.id);
       continue;
     }
     sched::ClientSubmit e;
@@ -374,10 +374,10 @@ void Server::on_refused(const char* why) {
   ++refused_;
   const auto now = Clock::now();
   if (refused_ > 1 && now < next_refusal_log_) return;
-  std::fprintf(stderr,
-               "weft scheduler: refused a connection: %s (a peer without this cluster's key, or "
-               "not speaking weft); %llu refused so far\n",
-               why, static_cast<unsigned long long>(refused_));
+  diag::log_warn(
+      "refused a connection: %s (a peer without this cluster's key, or not speaking weft); %llu "
+      "refused so far",
+      why, static_cast<unsigned long long>(refused_));
   next_refusal_log_ = now + std::chrono::seconds(10);
 }
 
@@ -390,16 +390,15 @@ void Server::on_disconnected(int fd) {
   if (peer == peers_.end()) return;
   if (peer->second.role == net::Role::kClient) {
     if (!peer->second.held.empty()) {
-      std::fprintf(stderr,
-                   "weft scheduler: client %u disconnected without goodbye: releasing its %zu "
-                   "task(s) and object(s)\n",
-                   peer->second.id, peer->second.held.size());
+      diag::log_info(
+          "client %u disconnected without goodbye: releasing its %zu task(s) and object(s)",
+          peer->second.id, peer->second.held.size());
     }
     remove_client(route);
     return;
   }
-  std::fprintf(stderr, "weft scheduler: worker %u (%s) disconnected: lost\n", peer->second.id,
-               peer->second.info.name.c_str());
+  diag::log_warn("worker %u (%s) disconnected: lost", peer->second.id,
+                 peer->second.info.name.c_str());
   remove_worker(route);
 }
 
