@@ -31,6 +31,37 @@ std::string encode_error(const net::RemoteError& e) {
   return out;
 }
 
+// A failing map of a million tasks must not flood the log: at most kTaskErrorsPerSecond
+// lines a second, then one line that counts the rest.
+class TaskErrorLog {
+ public:
+  void failed(const net::RemoteError& e) {
+    report(Clock::now());
+    if (logged_++ >= kTaskErrorsPerSecond) {
+      ++suppressed_;
+      return;
+    }
+    diag::log_warn("task '%s' failed on %s: %s: %s", e.task_name.c_str(), e.worker.c_str(),
+                   e.type_name.c_str(), e.message.c_str());
+  }
+  // Ends the window once it is over, so the count comes out even when errors stop.
+  void report(Clock::time_point now) {
+    if (now - window_ < std::chrono::seconds(1)) return;
+    if (suppressed_ > 0) {
+      diag::log_warn("%llu more task errors", static_cast<unsigned long long>(suppressed_));
+    }
+    window_ = now;
+    logged_ = 0;
+    suppressed_ = 0;
+  }
+
+ private:
+  static constexpr int kTaskErrorsPerSecond = 20;
+  Clock::time_point window_;
+  int logged_ = 0;
+  std::uint64_t suppressed_ = 0;
+};
+
 class Server {
  public:
   explicit Server(const Options& o)
@@ -100,6 +131,7 @@ class Server {
   // Every worker that ever joined, for errors that name workers which have since died.
   std::unordered_map<std::uint32_t, std::string> worker_names_;
   std::unordered_set<std::string> lost_workers_;  // routes of workers timed out
+  TaskErrorLog task_errors_;
 };
 
 int Server::run(const std::atomic<bool>* stop) {
@@ -174,6 +206,7 @@ int Server::run(const std::atomic<bool>* stop) {
         lost_workers_.insert(route);
       }
       handle(sched::Tick{std::chrono::duration<double>(now - origin).count()});
+      task_errors_.report(now);
     }
     flush();
   }
@@ -494,8 +527,10 @@ void Server::apply_actions() {
         out_[r->second].done.tasks.push_back(net::DoneItem{d->task, d->worker, d->nbytes});
       }
     } else if (auto* e = std::get_if<sched::TaskErred>(&a)) {
+      net::RemoteError error = error_of(*e);
+      if (e->task == e->origin) task_errors_.failed(error);  // not again for each dependent
       if (auto r = clients_.find(static_cast<std::uint32_t>(e->task >> 48)); r != clients_.end()) {
-        out_[r->second].erred.tasks.push_back(net::ErredItem{e->task, error_of(*e)});
+        out_[r->second].erred.tasks.push_back(net::ErredItem{e->task, std::move(error)});
       }
     } else if (auto* k = std::get_if<sched::TaskCancelled>(&a)) {
       if (auto r = clients_.find(static_cast<std::uint32_t>(k->task >> 48)); r != clients_.end()) {
