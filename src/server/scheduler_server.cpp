@@ -45,8 +45,8 @@ class TaskErrorLog {
                    e.type_name.c_str(), e.message.c_str());
   }
   // Ends the window once it is over, so the count comes out even when errors stop.
-  void report(Clock::time_point now) {
-    if (now - window_ < std::chrono::seconds(1)) return;
+  void report(Clock::time_point now, bool final = false) {
+    if (!final && now - window_ < std::chrono::seconds(1)) return;
     if (suppressed_ > 0) {
       diag::log_warn("%llu more task errors", static_cast<unsigned long long>(suppressed_));
     }
@@ -210,6 +210,7 @@ int Server::run(const std::atomic<bool>* stop) {
     }
     flush();
   }
+  task_errors_.report(Clock::now(), /*final=*/true);
   for (const auto& [route, p] : peers_) {
     if (p.role != net::Role::kObserver) send_to(route, net::Kind::kShutdown, net::Empty{});
   }
