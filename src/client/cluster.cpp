@@ -10,6 +10,7 @@
 #include <functional>
 #include <string>
 
+#include "diag/log.hpp"
 #include "net/wire.hpp"
 #include "weft/actor.hpp"
 #include "weft/error.hpp"
@@ -49,6 +50,7 @@ Cluster::Cluster(const Options& options)
                       "' is not valid: expected tcp://HOST:PORT or ipc://PATH");
   }
   lost_after_ = options.timeout;
+  diag::set_log_process("client");
   scheduler_.connect(address_);
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   net::Hello hello;

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "client/cluster.hpp"
+#include "diag/log.hpp"
 #include "net/chunks.hpp"
 #include "net/wire.hpp"
 #include "weft/error.hpp"
@@ -90,7 +91,7 @@ void Cluster::io_loop() {
     } catch (const std::exception& e) {
       // One bad turn (a malformed address from a peer, a socket error) is logged; the loop,
       // and the program, go on.
-      std::fprintf(stderr, "weft client: %s\n", e.what());
+      diag::log_error("%s", e.what());
     }
   }
   // What was posted just before the stop (a shutdown request, releases) still goes out.
@@ -210,11 +211,11 @@ void Cluster::on_scheduler_message(std::vector<Buffer>& parts) {
         fail_all("the scheduler at " + address_ + " shut down");
         break;
       default:
-        std::fprintf(stderr, "weft client: ignored unexpected %s message from the scheduler\n",
-                     net::to_string(net::kind_of(parts)));
+        diag::log_warn("ignored unexpected %s message from the scheduler",
+                       net::to_string(net::kind_of(parts)));
     }
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "weft client: dropped a bad message from the scheduler: %s\n", e.what());
+    diag::log_warn("dropped a bad message from the scheduler: %s", e.what());
   }
 }
 
@@ -248,12 +249,11 @@ void Cluster::on_data_message(std::uint32_t worker, std::vector<Buffer>& parts) 
         break;
       }
       default:
-        std::fprintf(stderr, "weft client: ignored unexpected %s message from worker %u\n",
-                     net::to_string(net::kind_of(parts)), worker);
+        diag::log_warn("ignored unexpected %s message from worker %u",
+                       net::to_string(net::kind_of(parts)), worker);
     }
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "weft client: dropped a bad message from worker %u: %s\n", worker,
-                 e.what());
+    diag::log_warn("dropped a bad message from worker %u: %s", worker, e.what());
   }
 }
 

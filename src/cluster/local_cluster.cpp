@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "client/cluster.hpp"
+#include "diag/log.hpp"
 #include "net/security.hpp"
 #include "net/wire.hpp"
 #include "server/scheduler_server.hpp"
@@ -219,17 +220,18 @@ void serve_role_if_requested() {
       code = worker::run_worker(o);
       detail::reset_worker_client();
     } else {
-      std::fprintf(stderr, "weft: unknown WEFT_ROLE '%s' (expected scheduler or worker)\n", role);
+      diag::log_error("unknown WEFT_ROLE '%s' (expected scheduler or worker)", role);
       code = 2;
     }
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "weft %s: %s\n", role, e.what());
+    diag::log_error("%s", e.what());
     code = 1;
   }
   // Sockets are closed by now; terminating the context sends what they still hold (up to
   // their linger time).
   net::stop_authentication();
   net::context().close();
+  diag::flush_logs();  // _Exit runs no atexit handler
   std::fflush(stdout);
   std::fflush(stderr);
   std::_Exit(code);

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "diag/log.hpp"
 #include "net/wire.hpp"
 #include "weft/error.hpp"
 
@@ -91,7 +92,7 @@ class ZapHandler {
         } while (request.back().more());
         answer(request);
       } catch (const zmq::error_t& e) {
-        if (e.num() != EINTR) std::fprintf(stderr, "weft: authentication handler: %s\n", e.what());
+        if (e.num() != EINTR) diag::log_error("authentication handler: %s", e.what());
       }
     }
   }
@@ -104,9 +105,8 @@ class ZapHandler {
     const bool admitted = well_formed && r[5].to_string() == "CURVE" && r.size() >= 7 &&
                           r[6].to_string() == allowed_key();
     if (!admitted) {
-      std::fprintf(stderr,
-                   "weft: refused a connection from %s: it does not hold this cluster's key\n",
-                   address.c_str());
+      diag::log_warn("refused a connection from %s: it does not hold this cluster's key",
+                     address.c_str());
     }
     const std::string code = admitted ? "200" : "400";
     const std::string text = admitted ? "OK" : "not this cluster's key";

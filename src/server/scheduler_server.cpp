@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "diag/log.hpp"
 #include "net/wire.hpp"
 #include "sched/scheduler.hpp"
 #include "server/observer.hpp"
@@ -30,6 +31,37 @@ std::string encode_error(const net::RemoteError& e) {
   out.append(reinterpret_cast<const char*>(m.body.data()), m.body.size());
   return out;
 }
+
+// A failing map of a million tasks must not flood the log: at most kTaskErrorsPerSecond
+// lines a second, then one line that counts the rest.
+class TaskErrorLog {
+ public:
+  void failed(const net::RemoteError& e) {
+    report(Clock::now());
+    if (logged_++ >= kTaskErrorsPerSecond) {
+      ++suppressed_;
+      return;
+    }
+    diag::log_warn("task '%s' failed on %s: %s: %s", e.task_name.c_str(), e.worker.c_str(),
+                   e.type_name.c_str(), e.message.c_str());
+  }
+  // Ends the window once it is over, so the count comes out even when errors stop.
+  void report(Clock::time_point now, bool final = false) {
+    if (!final && now - window_ < std::chrono::seconds(1)) return;
+    if (suppressed_ > 0) {
+      diag::log_warn("%llu more task errors", static_cast<unsigned long long>(suppressed_));
+    }
+    window_ = now;
+    logged_ = 0;
+    suppressed_ = 0;
+  }
+
+ private:
+  static constexpr int kTaskErrorsPerSecond = 20;
+  Clock::time_point window_;
+  int logged_ = 0;
+  std::uint64_t suppressed_ = 0;
+};
 
 class Server {
  public:
@@ -113,9 +145,11 @@ class Server {
   // Every worker that ever joined, for errors that name workers which have since died.
   std::unordered_map<std::uint32_t, std::string> worker_names_;
   std::unordered_set<std::string> lost_workers_;  // routes of workers timed out
+  TaskErrorLog task_errors_;
 };
 
 int Server::run(const std::atomic<bool>* stop) {
+  diag::set_log_process("scheduler");
   std::string listen = options_.listen;
   if (listen.size() > 2 && listen.compare(listen.size() - 2, 2, ":0") == 0) {
     listen.replace(listen.size() - 1, 1, "*");
@@ -132,7 +166,7 @@ int Server::run(const std::atomic<bool>* stop) {
           std::make_unique<Observer>(address_, options_.dashboard_host, options_.dashboard_port);
     } catch (const ConfigError& e) {
       if (!options_.dashboard_port_fallback) throw;
-      std::fprintf(stderr, "weft scheduler: %s; serving the dashboard on a free port\n", e.what());
+      diag::log_warn("%s; serving the dashboard on a free port", e.what());
       observer_ = std::make_unique<Observer>(address_, options_.dashboard_host, 0);
     }
   }
@@ -145,6 +179,7 @@ int Server::run(const std::atomic<bool>* stop) {
                 zmq_strerror(zmq_errno()));
   }
   monitor_.connect(monitor);
+  diag::log_debug("listening on %s", address_.c_str());
   if (options_.on_ready) options_.on_ready(address_, observer_ ? observer_->dashboard_url() : "");
 
   std::vector<Buffer> parts;
@@ -190,12 +225,13 @@ int Server::run(const std::atomic<bool>* stop) {
         if (p.role == net::Role::kWorker && now - p.last_seen > limit) dead.push_back(route);
       }
       for (const std::string& route : dead) {
-        std::fprintf(stderr, "weft scheduler: worker %u (%s) sent no heartbeat for %.1f s: lost\n",
-                     peers_[route].id, peers_[route].info.name.c_str(), options_.heartbeat_timeout);
+        diag::log_warn("worker %u (%s) sent no heartbeat for %.1f s: lost", peers_[route].id,
+                       peers_[route].info.name.c_str(), options_.heartbeat_timeout);
         remove_worker(route);
         lost_workers_.insert(route);
       }
       handle(sched::Tick{std::chrono::duration<double>(now - origin).count()});
+      task_errors_.report(now);
       if (observer_ && now >= next_sample) {
         next_sample = now + std::chrono::milliseconds(500);
         observer_->sample_workers([this](std::uint32_t id) {
@@ -206,6 +242,7 @@ int Server::run(const std::atomic<bool>* stop) {
     }
     flush();
   }
+  task_errors_.report(Clock::now(), /*final=*/true);
   for (const auto& [route, p] : peers_) {
     if (p.role != net::Role::kObserver) send_to(route, net::Kind::kShutdown, net::Empty{});
   }
@@ -244,8 +281,7 @@ void Server::on_message(const std::string& from, int fd, std::vector<Buffer>& pa
         lost_workers_.erase(from);
         return;
       }
-      std::fprintf(stderr, "weft scheduler: ignored %s from a peer that has not said hello\n",
-                   net::to_string(kind));
+      diag::log_warn("ignored %s from a peer that has not said hello", net::to_string(kind));
       return;
     }
     Peer& peer = it->second;
@@ -327,15 +363,14 @@ void Server::on_message(const std::string& from, int fd, std::vector<Buffer>& pa
         }
         break;
       default:
-        std::fprintf(stderr, "weft scheduler: ignored unexpected %s message\n",
-                     net::to_string(kind));
+        diag::log_warn("ignored unexpected %s message", net::to_string(kind));
     }
   } catch (const net::ProtocolError& e) {
     drop_peer(from, e.what());
   } catch (const SerdeError& e) {
     drop_peer(from, e.what());
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "weft scheduler: dropped a message it could not handle: %s\n", e.what());
+    diag::log_error("dropped a message it could not handle: %s", e.what());
   }
 }
 
@@ -346,8 +381,7 @@ void Server::drop_peer(const std::string& route, const std::string& why) {
   const char* role = it == peers_.end()                      ? "an unknown peer"
                      : it->second.role == net::Role::kWorker ? "a worker"
                                                              : "a client";
-  std::fprintf(stderr, "weft scheduler: refused a malformed message from %s (%s); dropped it\n",
-               role, why.c_str());
+  diag::log_warn("refused a malformed message from %s (%s); dropped it", role, why.c_str());
   if (it == peers_.end()) return;
   if (it->second.role == net::Role::kWorker) {
     remove_worker(route);
@@ -384,7 +418,7 @@ void Server::on_hello(const std::string& from, int fd, const net::Hello& h) {
                                h.memory_limit});
   } else if (h.role == net::Role::kClient) {
     if (next_client_ >= 0xffff) {
-      std::fprintf(stderr, "weft scheduler: refused a client: too many clients\n");
+      diag::log_warn("refused a client: too many clients");
       return;
     }
     p.id = next_client_++;
@@ -403,8 +437,8 @@ void Server::on_submit(Peer& client, net::Submit& s) {
   if (client.role != net::Role::kClient) return;
   for (net::TaskSpec& t : s.tasks) {
     if ((t.id >> 48) != client.id || t.id == 0) {
-      std::fprintf(stderr, "weft scheduler: refused task id %llu from client %u (not its range)\n",
-                   static_cast<unsigned long long>(t.id), client.id);
+      diag::log_warn("refused task id %llu from client %u (not its range)",
+                     static_cast<unsigned long long>(t.id), client.id);
       continue;
     }
     sched::ClientSubmit e;
@@ -431,10 +465,10 @@ void Server::on_refused(const char* why) {
   ++refused_;
   const auto now = Clock::now();
   if (refused_ > 1 && now < next_refusal_log_) return;
-  std::fprintf(stderr,
-               "weft scheduler: refused a connection: %s (a peer without this cluster's key, or "
-               "not speaking weft); %llu refused so far\n",
-               why, static_cast<unsigned long long>(refused_));
+  diag::log_warn(
+      "refused a connection: %s (a peer without this cluster's key, or not speaking weft); %llu "
+      "refused so far",
+      why, static_cast<unsigned long long>(refused_));
   next_refusal_log_ = now + std::chrono::seconds(10);
 }
 
@@ -447,16 +481,15 @@ void Server::on_disconnected(int fd) {
   if (peer == peers_.end()) return;
   if (peer->second.role == net::Role::kClient) {
     if (!peer->second.held.empty()) {
-      std::fprintf(stderr,
-                   "weft scheduler: client %u disconnected without goodbye: releasing its %zu "
-                   "task(s) and object(s)\n",
-                   peer->second.id, peer->second.held.size());
+      diag::log_info(
+          "client %u disconnected without goodbye: releasing its %zu task(s) and object(s)",
+          peer->second.id, peer->second.held.size());
     }
     remove_client(route);
     return;
   }
-  std::fprintf(stderr, "weft scheduler: worker %u (%s) disconnected: lost\n", peer->second.id,
-               peer->second.info.name.c_str());
+  diag::log_warn("worker %u (%s) disconnected: lost", peer->second.id,
+                 peer->second.info.name.c_str());
   remove_worker(route);
 }
 
@@ -556,6 +589,7 @@ void Server::apply_actions() {
     } else if (auto* e = std::get_if<sched::TaskErred>(&a)) {
       net::RemoteError error = error_of(*e);
       if (observer_) observer_->erred(e->task, error);
+      if (e->task == e->origin) task_errors_.failed(error);  // not again for each dependent
       if (auto r = clients_.find(static_cast<std::uint32_t>(e->task >> 48)); r != clients_.end()) {
         out_[r->second].erred.tasks.push_back(net::ErredItem{e->task, std::move(error)});
       }

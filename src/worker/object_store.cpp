@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "diag/log.hpp"
 #include "weft/error.hpp"
 
 namespace weft::worker {
@@ -85,8 +86,8 @@ std::uint64_t ObjectStore::relieve(std::uint64_t resident) {
       spill(e, id);
       spilled += e.bytes;
     } catch (const Error& err) {
-      std::fprintf(stderr, "weft worker: keeping object %llu in memory: %s\n",
-                   static_cast<unsigned long long>(id), err.what());
+      diag::log_warn("keeping object %llu in memory: %s", static_cast<unsigned long long>(id),
+                     err.what());
       return spilled;
     }
   }

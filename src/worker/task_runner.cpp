@@ -5,6 +5,7 @@
 #include <exception>
 #include <typeinfo>
 
+#include "diag/log.hpp"
 #include "exec/thread_pool.hpp"
 #include "weft/detail/backend.hpp"
 #include "weft/detail/task.hpp"
@@ -18,7 +19,7 @@ namespace {
 // Large results go to shared memory here, on the pool thread, so that the copy does not
 // hold up the worker's I/O thread; peers and clients on this node then map them. Without
 // shared memory (full, or unavailable) the result stays in this process.
-void share(Completion& c, const std::string& worker) noexcept {
+void share(Completion& c) noexcept {
   if (!store::enabled() || store::frame_bytes(c.value) < store::kSharedThreshold) return;
   char tag[24];
   std::snprintf(tag, sizeof tag, "%016llx", static_cast<unsigned long long>(c.id));
@@ -28,8 +29,7 @@ void share(Completion& c, const std::string& worker) noexcept {
     c.shm = std::move(s.name);
     c.layout = std::move(s.layout);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "weft %s: keeping object in process memory: %s\n", worker.c_str(),
-                 e.what());
+    diag::log_warn("keeping object in process memory: %s", e.what());
   }
 }
 
@@ -52,7 +52,7 @@ void execute(Completion& c, const std::string& name, const std::string& worker,
                                  over_limit_message("result", bytes, memory_limit), name, worker};
     } else {
       c.ok = true;
-      share(c, worker);
+      share(c);
     }
   } catch (const TaskError& e) {
     // A get() inside the task failed: report the task that failed first, as threads do.

@@ -1,5 +1,6 @@
 #include "worker/worker.hpp"
 
+#include "diag/log.hpp"
 #include "worker/worker_process.hpp"
 
 #include <sys/resource.h>
@@ -43,6 +44,7 @@ Worker::Worker(const Options& o)
   scheduler_.connect(options_.scheduler);
   label_ = options_.name.empty() ? "worker-" + std::to_string(getpid()) + "@" + net::host_name()
                                  : options_.name;
+  diag::set_log_process(label_);
 }
 
 int Worker::run(const std::atomic<bool>* stop) {
@@ -114,13 +116,12 @@ int Worker::run(const std::atomic<bool>* stop) {
         stop_ = true;
       }
       if (now - last_heard_ > std::chrono::duration<double>(options_.lost_after)) {
-        std::fprintf(stderr, "weft %s: lost the scheduler at %s; exiting\n", label_.c_str(),
-                     options_.scheduler.c_str());
+        diag::log_error("lost the scheduler at %s; exiting", options_.scheduler.c_str());
         exit_code_ = 3;
         stop_ = true;
       }
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "weft %s: %s\n", label_.c_str(), e.what());
+      diag::log_error("%s", e.what());
     }
   }
   // Tasks still running finish before the pool goes; their results are not reported.
@@ -138,6 +139,8 @@ void Worker::on_scheduler(std::vector<Buffer>& parts) {
         id_ = net::payload<net::Welcome>(parts).id;
         if (options_.name.empty())
           label_ = "worker-" + std::to_string(id_) + "@" + net::host_name();
+        diag::set_log_process(label_);
+        diag::log_debug("joined the scheduler at %s as worker %u", options_.scheduler.c_str(), id_);
         break;
       case net::Kind::kWorkers: {
         const auto w = net::payload<net::Workers>(parts);
@@ -182,12 +185,10 @@ void Worker::on_scheduler(std::vector<Buffer>& parts) {
         stop_ = true;
         break;
       default:
-        std::fprintf(stderr, "weft %s: ignored unexpected %s message from the scheduler\n",
-                     label_.c_str(), net::to_string(kind));
+        diag::log_warn("ignored unexpected %s message from the scheduler", net::to_string(kind));
     }
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "weft %s: dropped a bad message from the scheduler: %s\n", label_.c_str(),
-                 e.what());
+    diag::log_warn("dropped a bad message from the scheduler: %s", e.what());
   }
 }
 
@@ -205,7 +206,7 @@ void Worker::on_data(const std::string& from, std::vector<Buffer>& parts) {
         try {
           found = objects_.get(id);
         } catch (const Error& e) {  // answered as not found: the reader tries elsewhere
-          std::fprintf(stderr, "weft %s: %s\n", label_.c_str(), e.what());
+          diag::log_error("%s", e.what());
         }
         if (found == nullptr) continue;
         const Stored& s = *found;
@@ -227,8 +228,7 @@ void Worker::on_data(const std::string& from, std::vector<Buffer>& parts) {
         objects_.put(put.id, receive_object(std::move(put.body), std::move(put.frames),
                                             std::move(put.shm), std::move(put.layout), true));
       } catch (const Error& e) {  // a segment this process cannot map: tell the client
-        std::fprintf(stderr, "weft %s: refused put %llu: %s\n", label_.c_str(),
-                     static_cast<unsigned long long>(put.id), e.what());
+        diag::log_warn("refused put %llu: %s", static_cast<unsigned long long>(put.id), e.what());
         net::send(data_, from, net::Kind::kObjects, net::Objects{{net::Object{put.id}}});
         return;
       }
@@ -247,12 +247,10 @@ void Worker::on_data(const std::string& from, std::vector<Buffer>& parts) {
         actors_.erase(it);  // the actor goes with its mailbox, after a running call
       }
     } else {
-      std::fprintf(stderr, "weft %s: ignored unexpected %s message on the data port\n",
-                   label_.c_str(), net::to_string(kind));
+      diag::log_warn("ignored unexpected %s message on the data port", net::to_string(kind));
     }
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "weft %s: dropped a bad message on the data port: %s\n", label_.c_str(),
-                 e.what());
+    diag::log_warn("dropped a bad message on the data port: %s", e.what());
   }
 }
 
@@ -273,8 +271,7 @@ void Worker::on_peer(std::uint32_t peer, std::vector<Buffer>& parts) {
     auto objects = net::payload<net::Objects>(parts);
     on_objects(peer, objects);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "weft %s: dropped a bad message from worker %u: %s\n", label_.c_str(),
-                 peer, e.what());
+    diag::log_warn("dropped a bad message from worker %u: %s", peer, e.what());
   }
 }
 

@@ -19,6 +19,7 @@
 
 #include <zmq.hpp>
 
+#include "diag/log.hpp"
 #include "net/protocol.hpp"
 #include "net/security.hpp"
 #include "net/wire.hpp"
@@ -46,7 +47,7 @@ class StopOnSignal {
         const timespec tick{0, 100'000'000};
         const int sig = sigtimedwait(&set_, nullptr, &tick);
         if (sig > 0) {
-          std::fprintf(stderr, "weft: %s, stopping\n", strsignal(sig));
+          diag::log_info("%s, stopping", strsignal(sig));
           stop.store(true);
           return;
         }
@@ -74,10 +75,10 @@ void warn_if_own_copy_of_weft(void* handle, const std::string& path) {
   constexpr const char* kProbe = "_ZN4weft6detail17register_functionEPKvRKNS0_14RemoteFunctionE";
   void* own = dlsym(handle, kProbe);
   if (own != nullptr && own != dlsym(RTLD_DEFAULT, kProbe)) {
-    std::fprintf(stderr,
-                 "weft worker: warning: '%s' contains its own copy of weft (it links weft); "
-                 "build it without weft (weft_add_task_library) so it uses the worker's\n",
-                 path.c_str());
+    diag::log_warn(
+        "'%s' contains its own copy of weft (it links weft); build it without weft "
+        "(weft_add_task_library) so it uses the worker's",
+        path.c_str());
   }
   dlerror();  // clear the "symbol not found" of the usual case
 }
@@ -88,7 +89,7 @@ bool load_library(std::string path) {
   if (path.find('/') == std::string::npos && ::access(path.c_str(), F_OK) == 0) path = "./" + path;
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL);
   if (handle == nullptr) {
-    std::fprintf(stderr, "weft worker: cannot load '%s': %s\n", path.c_str(), dlerror());
+    diag::log_error("cannot load '%s': %s", path.c_str(), dlerror());
     return false;
   }
   warn_if_own_copy_of_weft(handle, path);
@@ -121,7 +122,7 @@ std::optional<net::Status> query_status(zmq::socket_t& socket, double timeout) {
       try {
         if (net::kind_of(parts) == net::Kind::kStatus) return net::payload<net::Status>(parts);
       } catch (const std::exception& e) {
-        std::fprintf(stderr, "weft: ignored a bad reply from the scheduler: %s\n", e.what());
+        diag::log_warn("ignored a bad reply from the scheduler: %s", e.what());
       }
     }
   }
@@ -192,7 +193,7 @@ void configure_security(const SecurityArgs& args, const std::string& command) {
 
 int run_keygen(const std::string& path, bool force) {
   if (!force && ::access(path.c_str(), F_OK) == 0) {
-    std::fprintf(stderr, "weft keygen: '%s' exists; --force replaces it\n", path.c_str());
+    diag::log_error("'%s' exists; --force replaces it", path.c_str());
     return 1;
   }
   net::write_key_file(path, net::generate_keys());
@@ -246,8 +247,8 @@ int run_status(const std::string& address, double timeout) {
   zmq::socket_t socket = connect_to(scheduler_address(address));
   const std::optional<net::Status> status = query_status(socket, timeout);
   if (!status) {
-    std::fprintf(stderr, "weft status: no answer from a scheduler at %s within %g s%s\n",
-                 address.c_str(), timeout, kNoAnswerHint);
+    diag::log_error("no answer from a scheduler at %s within %g s%s", address.c_str(), timeout,
+                    kNoAnswerHint);
     return 1;
   }
   print_status(*status);
@@ -260,8 +261,8 @@ int run_shutdown(const std::string& address, double timeout) {
   zmq::socket_t socket = connect_to(scheduler_address(address));
   const std::optional<net::Status> status = query_status(socket, timeout);
   if (!status) {
-    std::fprintf(stderr, "weft shutdown: no answer from a scheduler at %s within %g s%s\n",
-                 address.c_str(), timeout, kNoAnswerHint);
+    diag::log_error("no answer from a scheduler at %s within %g s%s", address.c_str(), timeout,
+                    kNoAnswerHint);
     return 1;
   }
   net::send(socket, "", net::Kind::kShutdownQuery, net::Empty{});

@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.hpp"
+#include "diag/log.hpp"
 #include "net/security.hpp"
 #include "net/wire.hpp"
 #include "worker/worker.hpp"
@@ -41,6 +42,12 @@ const CLI::Validator kReachableHost(
         return "must be an address other workers and clients can reach, not a wildcard";
       }
       return "";
+    },
+    "");
+
+const CLI::Validator kLogLevel(
+    [](std::string& s) -> std::string {
+      return weft::diag::parse_log_level(s) ? "" : "expected debug, info, warn, error or off";
     },
     "");
 
@@ -85,6 +92,19 @@ int main(int argc, char** argv) {
                   "No encryption or authentication (trusted networks only; WEFT_INSECURE=1)");
   };
 
+  // The roles that run until stopped log; the flags win over the environment variables.
+  std::string log_level;
+  std::string log_dir;
+  auto add_logging = [&log_level, &log_dir](CLI::App* cmd) {
+    cmd->add_option("--log-level", log_level,
+                    "debug, info, warn, error or off (default: $WEFT_LOG_LEVEL, else info)")
+        ->check(kLogLevel)
+        ->type_name("LEVEL");
+    cmd->add_option("--log-dir", log_dir,
+                    "Also append the log to DIR/<process>-<pid>.log (default: $WEFT_LOG_DIR)")
+        ->type_name("DIR");
+  };
+
   weft::cli::SchedulerArgs sched;
   CLI::App* s =
       app.add_subcommand("scheduler", "Run a scheduler until SIGINT, SIGTERM or shutdown");
@@ -107,6 +127,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   s->footer("Prints 'scheduler listening on tcp://HOST:PORT' once ready, then 'dashboard at URL'.");
   add_security(s);
+  add_logging(s);
 
   weft::cli::WorkerArgs work;
   CLI::App* w = app.add_subcommand("worker", "Run a worker that joins a scheduler");
@@ -142,6 +163,7 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   add_security(w);
+  add_logging(w);
   w->footer(
       "The worker runs functions registered with WEFT_REMOTE: those of the libraries given\n"
       "with --load (built without linking weft, see docs/cluster.md).");
@@ -182,6 +204,8 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;  // --help is a success; any usage error exits with 2
   }
 
+  if (!log_level.empty()) weft::diag::set_log_level(*weft::diag::parse_log_level(log_level));
+  if (!log_dir.empty()) weft::diag::set_log_dir(log_dir);
   const char* command = app.get_subcommands().front()->get_name().c_str();
   int code = 1;
   try {
@@ -195,9 +219,9 @@ int main(int argc, char** argv) {
     // Errors from weft's own parts already say where they come from ("weft worker: ...").
     const std::string what = e.what();
     if (what.rfind("weft", 0) == 0) {
-      std::fprintf(stderr, "%s\n", what.c_str());
+      weft::diag::log_error("%s", what.c_str());
     } else {
-      std::fprintf(stderr, "weft %s: %s\n", command, what.c_str());
+      weft::diag::log_error("weft %s: %s", command, what.c_str());
     }
   }
   // Sockets are closed by now; closing the context sends what they still hold (up to their

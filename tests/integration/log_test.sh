@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# A local cluster logs into WEFT_LOG_DIR: one file per process (scheduler, workers, client),
+# and the scheduler's names each failed task, at most 20 a second plus a count of the rest.
+# usage: log_test.sh PATH/TO/failing_tasks
+set -euo pipefail
+program=$1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; ls -l "$work/logs" 2>/dev/null; exit 1; }
+
+# One failing task: its error reaches the scheduler's log.
+WEFT_RUNTIME=processes:2 WEFT_LOG_DIR=$work/logs timeout 60 "$program" 1 >"$work/out" 2>"$work/err" ||
+  fail "program: $(cat "$work/out" "$work/err")"
+grep -qx 'errors: 1 of 1' "$work/out" || fail "program: $(cat "$work/out")"
+sched=$(ls "$work"/logs/scheduler-*.log 2>/dev/null) || fail "no scheduler log"
+[[ $(ls "$work"/logs/worker-*.log | wc -l) -eq 2 ]] || fail "expected 2 worker logs"
+ls "$work"/logs/client-*.log >/dev/null || fail "no client log"
+grep -q "\[scheduler\] \[warning\] task 'explode' failed on worker-[0-9]*@.*: std::runtime_error: boom \"0\"" \
+  "$sched" || fail "the scheduler log lacks the task's error: $(cat "$sched")"
+# The same lines went to stderr.
+grep -q "task 'explode' failed on" "$work/err" || fail "stderr lacks the error: $(cat "$work/err")"
+
+# Many failing tasks, as JSON: the lines parse; the errors are rate-limited, then counted.
+rm -rf "$work/logs"
+WEFT_RUNTIME=processes:2 WEFT_LOG_DIR=$work/logs WEFT_LOG_FORMAT=json WEFT_LOG_LEVEL=warn \
+  timeout 60 "$program" 500 >"$work/out" 2>"$work/err" || fail "program: $(cat "$work/out" "$work/err")"
+grep -qx 'errors: 500 of 500' "$work/out" || fail "program: $(cat "$work/out")"
+sched=$(ls "$work"/logs/scheduler-*.log)
+python3 - "$sched" <<'PY' || fail "JSON lines: $(head -c 2000 "$sched")"
+import json, re, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+failed = [l for l in lines if "failed on" in l["message"]]
+more = [l for l in lines if re.fullmatch(r"\d+ more task errors", l["message"])]
+assert failed and all(l["level"] == "warn" and l["process"] == "scheduler" for l in failed), lines
+assert 'boom "' in failed[0]["message"], failed[0]
+# 20 a second: a run of a few seconds logs a few dozen, and counts what it left out.
+assert len(failed) <= 20 * 8, len(failed)
+assert len(failed) + sum(int(l["message"].split()[0]) for l in more) == 500, (len(failed), more)
+print(f"{len(failed)} errors logged, {len(more)} summary line(s)")
+PY
+echo PASS
