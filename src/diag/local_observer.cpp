@@ -9,6 +9,7 @@
 #include "net/wire.hpp"
 #include "store/spill.hpp"
 #include "weft/detail/task_state.hpp"
+#include "weft/error.hpp"
 
 namespace weft::diag {
 namespace {
@@ -44,7 +45,7 @@ LocalObserver::~LocalObserver() {
   dashboard_.reset();  // its threads read recorder_
 }
 
-void LocalObserver::ran(const detail::TaskState& task, double start, double end,
+void LocalObserver::ran(const weft::detail::TaskState& task, double start, double end,
                         int thread) noexcept {
   Lane& lane = *lanes_[thread >= 0 && static_cast<std::uint32_t>(thread) < threads_
                            ? static_cast<std::size_t>(thread)
@@ -60,14 +61,34 @@ void LocalObserver::ran(const detail::TaskState& task, double start, double end,
       if (added) it->second = recorder_.intern(task.default_name());
       name = it->second;
     }
+    const bool ok = task.status() == weft::detail::Status::kDone;
     if (lane.batch.empty()) lane.first = start;
     lane.batch.push_back(TaskRecord{task.id(), name, worker_,
                                     thread >= 0 ? static_cast<std::uint32_t>(thread) : threads_,
-                                    start, end, task.status() == detail::Status::kDone});
+                                    start, end, ok});
+    if (!ok && task.status() == weft::detail::Status::kFailed) record_error(task, end);
     if (lane.batch.size() >= kBatch || end - lane.first > kMaxBatchAge) flush(lane);
   } catch (...) {
     // Out of memory: this record is lost, the run goes on.
   }
+}
+
+// Lists the error of a task that threw; one that failed because an input did carries its
+// input's error (same task name in it), listed when that input ran.
+void LocalObserver::record_error(const weft::detail::TaskState& task, double time) {
+  ErrorRecord r;
+  r.time = time;
+  try {
+    std::rethrow_exception(task.error());
+  } catch (const TaskError& e) {
+    if (e.task_name() != task.name()) return;
+    r = ErrorRecord{e.task_name(), e.type_name(), e.message(), e.worker(), time};
+  } catch (const std::exception& e) {
+    r = ErrorRecord{task.name(), "std::exception", e.what(), "", time};
+  } catch (...) {
+    r = ErrorRecord{task.name(), "unknown exception", "", "", time};
+  }
+  recorder_.failed(task.id(), std::move(r));
 }
 
 void LocalObserver::idle() noexcept {

@@ -29,7 +29,7 @@ class LocalObserver final : public exec::RunObserver {
   LocalObserver(std::string label, int threads, int port);
   ~LocalObserver() override;
 
-  void ran(const detail::TaskState& task, double start, double end, int thread) noexcept override;
+  void ran(const weft::detail::TaskState& task, double start, double end, int thread) noexcept override;
   void idle() noexcept override;
 
   const Recorder& recorder() const { return recorder_; }
@@ -45,6 +45,7 @@ class LocalObserver final : public exec::RunObserver {
     std::unordered_map<const void*, NameId> names;  // of unnamed tasks, by name_key()
   };
   void flush(Lane& lane);  // REQUIRES: lane.mu held
+  void record_error(const weft::detail::TaskState& task, double time);
   void sample();           // the workers table, every half second
 
   Recorder recorder_;

@@ -162,7 +162,7 @@ void Recorder::finished(std::span<const TaskRecord> tasks) {
   }
 }
 
-void Recorder::failed(std::uint64_t id, ErrorRecord error) {
+void Recorder::failed(std::uint64_t id, ErrorRecord error, bool listed) {
   std::lock_guard lock(mu_);
   if (Live* live = live_.find(id)) {
     const NameId name = live->name;
@@ -180,6 +180,7 @@ void Recorder::failed(std::uint64_t id, ErrorRecord error) {
       }
     }
   }
+  if (!listed) return;
   errors_.push_back(std::move(error));
   if (errors_.size() > kMaxErrors) errors_.pop_front();
 }

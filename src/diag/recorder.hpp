@@ -91,9 +91,11 @@ class Recorder {
                  std::span<const std::vector<std::uint64_t>> deps);
   // Tasks handed to a worker (state running; on the threads runtime: started).
   void running(std::span<const std::uint64_t> ids);
-  // Tasks that ended (ok or failed). A failed one's error goes to errors().
+  // Tasks that ended (ok or failed).
   void finished(std::span<const TaskRecord> tasks);
-  void failed(std::uint64_t id, ErrorRecord error);
+  // Task `id` failed with `error`, which joins the last errors when `listed`: a task that
+  // failed because an input did is counted, but its input's error is listed only once.
+  void failed(std::uint64_t id, ErrorRecord error, bool listed = true);
   // Tasks that left the graph without running (cancelled, or released while waiting).
   void forgotten(std::span<const std::uint64_t> ids);
   void transferred(std::span<const TransferRecord> transfers);

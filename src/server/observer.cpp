@@ -57,10 +57,12 @@ void Observer::failed_run(std::uint32_t worker, std::uint64_t id, diag::NameId n
   recorder_.finished({&r, 1});
 }
 
-void Observer::erred(std::uint64_t id, const net::RemoteError& error) {
+void Observer::erred(std::uint64_t id, std::uint64_t origin, const net::RemoteError& error) {
   flush();
-  recorder_.failed(id, diag::ErrorRecord{error.task_name, error.type_name, error.message,
-                                         error.worker, diag::wall_time()});
+  recorder_.failed(id,
+                   diag::ErrorRecord{error.task_name, error.type_name, error.message,
+                                     error.worker, diag::wall_time()},
+                   id == origin);
 }
 
 void Observer::worker_joined(const net::WorkerInfo& info, std::uint64_t memory_limit) {

@@ -55,7 +55,9 @@ class Observer {
   }
   void failed_run(std::uint32_t worker, std::uint64_t id, diag::NameId name,
                   const net::Execution& run);
-  void erred(std::uint64_t id, const net::RemoteError& error);
+  // Task `id` failed with `error`; `origin`: the task that failed first (itself, or an
+  // input), whose error alone is listed.
+  void erred(std::uint64_t id, std::uint64_t origin, const net::RemoteError& error);
   void cancelled(std::uint64_t id) { forgotten_.push_back(id); }
 
   void worker_joined(const net::WorkerInfo& info, std::uint64_t memory_limit);

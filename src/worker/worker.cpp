@@ -136,10 +136,9 @@ void Worker::on_scheduler(std::vector<Buffer>& parts) {
     const net::Kind kind = net::kind_of(parts);
     switch (kind) {
       case net::Kind::kWelcome:
+        // The name stays the one it said hello with: errors, logs, `weft status` and the
+        // dashboard all call it so.
         id_ = net::payload<net::Welcome>(parts).id;
-        if (options_.name.empty())
-          label_ = "worker-" + std::to_string(id_) + "@" + net::host_name();
-        diag::set_log_process(label_);
         diag::log_debug("joined the scheduler at %s as worker %u", options_.scheduler.c_str(), id_);
         break;
       case net::Kind::kWorkers: {

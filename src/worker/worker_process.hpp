@@ -87,7 +87,7 @@ class Worker {
   zmq::socket_t& peer_socket(std::uint32_t peer);
 
   Options options_;
-  std::string label_;  // "worker-ID@host" once welcomed
+  std::string label_;  // its name: --name, else "worker-PID@host"
   std::uint32_t id_ = 0;
   zmq::socket_t scheduler_;
   zmq::socket_t data_;
