@@ -375,17 +375,35 @@ LogConfig parse_log_config(const char* level, const char* dir, const char* forma
   return c;
 }
 
-void configure_logging(const LogConfig& config) { State::state().configure(config); }
-void set_log_level(LogLevel level) { State::state().set_level(level); }
-void set_log_dir(std::string dir) { State::state().set_dir(std::move(dir)); }
-void set_log_process(std::string name) { State::state().set_process(std::move(name)); }
-bool log_enabled(LogLevel level) { return State::state().enabled(level); }
-
-void flush_logs() noexcept {
+// Like the lines themselves, settings that cannot take effect (no memory, a file that will
+// not open) never fail their caller.
+template <class F>
+void guarded(F&& f) noexcept {
   try {
-    State::state().flush();
+    f(State::state());
   } catch (...) {
   }
+}
+
+void configure_logging(const LogConfig& config) noexcept {
+  guarded([&](State& s) { s.configure(config); });
+}
+void set_log_level(LogLevel level) noexcept {
+  guarded([&](State& s) { s.set_level(level); });
+}
+void set_log_dir(std::string dir) noexcept {
+  guarded([&](State& s) { s.set_dir(std::move(dir)); });
+}
+void set_log_process(std::string name) noexcept {
+  guarded([&](State& s) { s.set_process(std::move(name)); });
+}
+bool log_enabled(LogLevel level) noexcept {
+  bool on = false;
+  guarded([&](State& s) { on = s.enabled(level); });
+  return on;
+}
+void flush_logs() noexcept {
+  guarded([](State& s) { s.flush(); });
 }
 
 void log(LogLevel level, const char* fmt, ...) {

@@ -35,17 +35,17 @@ LogConfig parse_log_config(const char* level, const char* dir, const char* forma
 
 // Replaces the configuration (from the environment otherwise) and reports its problems.
 // Lines already written stay where they are; the next ones follow the new configuration.
-void configure_logging(const LogConfig& config);
+void configure_logging(const LogConfig& config) noexcept;
 
 // What the command line says wins over the environment.
-void set_log_level(LogLevel level);
-void set_log_dir(std::string dir);
+void set_log_level(LogLevel level) noexcept;
+void set_log_dir(std::string dir) noexcept;
 
 // The name every line carries ("scheduler", "worker-3@host", "client"). The log file is
 // named after the process as it was called at its first line, and keeps that name.
-void set_log_process(std::string name);
+void set_log_process(std::string name) noexcept;
 
-bool log_enabled(LogLevel level);
+bool log_enabled(LogLevel level) noexcept;
 
 // Never throws: a log that cannot be written is lost, the caller carries on.
 void log(LogLevel level, const char* fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -103,7 +103,7 @@ for cmd in "" scheduler worker status shutdown keygen; do
 done
 expect_code 0 "$weft" worker --help
 for opt in --scheduler --nthreads --memory-limit --host --resources --load --name --key \
-  --insecure; do
+  --insecure --log-level --log-dir; do
   grep -q -- "$opt" "$work/out" || fail "worker --help lacks $opt"
 done
 expect_code 2 "$weft"
@@ -130,6 +130,12 @@ grep -q "cannot load '$work/garbage.so'" "$work/err" || fail "a bad library: $(c
 expect_code 3 "$weft" worker --scheduler 127.0.0.1:1 --memory-limit 1.5GB --lost-after 0.2
 grep -q 'joining tcp://127.0.0.1:1 .*memory limit: 1500000000 bytes' "$work/out" ||
   fail "--memory-limit 1.5GB: $(cat "$work/out")"
+# --log-dir and --log-level: the worker that gave up says why in its own file.
+expect_code 3 "$weft" worker --scheduler 127.0.0.1:1 --lost-after 0.2 --log-level error \
+  --log-dir "$work/cli-logs"
+grep -q '\[error\] lost the scheduler at tcp://127.0.0.1:1' "$work"/cli-logs/worker-*.log ||
+  fail "--log-dir: $(ls "$work/cli-logs"; cat "$work"/cli-logs/*)"
+expect_code 2 "$weft" scheduler --log-level loud
 expect_code 1 "$weft" status tcp://127.0.0.1:1 --timeout 0.3
 grep -q 'no answer from a scheduler at tcp://127.0.0.1:1 within 0.3 s' "$work/err" ||
   fail "status of nothing: $(cat "$work/err")"
@@ -159,9 +165,12 @@ expect_code 1 "$weft" shutdown "$addr" --timeout 0.3
 
 # --- SIGTERM and SIGINT stop a scheduler cleanly.
 for sig in TERM INT; do
+  # Else the wait below may find the previous scheduler's line and signal this one before it
+  # blocks the signal; a background job of a script even starts with SIGINT ignored.
+  rm -f "$work/sig.out"
   "$weft" scheduler --host 127.0.0.1 --port 0 >"$work/sig.out" 2>"$work/sig.log" &
   pids+=("$!")
-  for ((i = 0; i < 200; i++)); do grep -q listening "$work/sig.out" && break; sleep 0.05; done
+  for ((i = 0; i < 200; i++)); do grep -qs listening "$work/sig.out" && break; sleep 0.05; done
   kill -"$sig" "$!"
   wait_exit "$!" 5 || fail "SIG$sig: the scheduler exited with $? (124: still running)"
 done
