@@ -281,7 +281,13 @@ void Server::on_message(const std::string& from, int fd, std::vector<Buffer>& pa
         lost_workers_.erase(from);
         return;
       }
-      diag::log_warn("ignored %s from a peer that has not said hello", net::to_string(kind));
+      // A client's last releases and goodbye may still be queued when its closed connection
+      // is reported (disconnections are handled first): expected, so not a warning.
+      const bool late = kind == net::Kind::kRelease || kind == net::Kind::kGoodbye ||
+                        kind == net::Kind::kHeartbeat || kind == net::Kind::kCancel;
+      diag::log(late ? diag::LogLevel::kDebug : diag::LogLevel::kWarn,
+                "ignored %s from a peer that has not said hello (or has left)",
+                net::to_string(kind));
       return;
     }
     Peer& peer = it->second;
@@ -481,8 +487,9 @@ void Server::on_disconnected(int fd) {
   if (peer == peers_.end()) return;
   if (peer->second.role == net::Role::kClient) {
     if (!peer->second.held.empty()) {
-      diag::log_info(
-          "client %u disconnected without goodbye: releasing its %zu task(s) and object(s)",
+      // Debug: a client that said goodbye usually looks the same (see on_message).
+      diag::log_debug(
+          "client %u disconnected: releasing its %zu task(s) and object(s)",
           peer->second.id, peer->second.held.size());
     }
     remove_client(route);
