@@ -3,6 +3,10 @@
 # usage: fake_test.sh FAKE_DASHBOARD SCREENSHOT
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+if ! command -v node >/dev/null || [[ ! -x /usr/bin/chromium ]]; then
+  echo "skipped: needs node and /usr/bin/chromium (scripts/install-deps.sh)" >&2
+  exit 77
+fi
 out=$(mktemp)
 "$1" --seconds 120 >"$out" &
 fake=$!
