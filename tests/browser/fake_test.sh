@@ -4,8 +4,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 if ! command -v node >/dev/null || [[ ! -x /usr/bin/chromium ]]; then
-  echo "skipped: needs node and /usr/bin/chromium (scripts/install-deps.sh)" >&2
-  exit 77
+  echo "FAIL: needs node and /usr/bin/chromium (bash scripts/install-deps.sh installs them)" >&2
+  exit 1
 fi
 out=$(mktemp)
 "$1" --seconds 120 >"$out" &
