@@ -130,7 +130,8 @@
   // Layers by dependency depth, left to right; redrawn only when a node or state changes.
   function renderGraph(graph, size) {
     const svg = $('graph');
-    if (!graph) {
+    // The threads runtime sees tasks only when they run: it has no graph to draw.
+    if (!graph || graph.nodes.length === 0) {
       $('graph-note').textContent = size ? `${size} tasks: drawn up to 300` : 'no computation';
       if (graphKey) { svg.innerHTML = ''; svg.setAttribute('width', 0); svg.setAttribute('height', 0); graphKey = ''; }
       return;
