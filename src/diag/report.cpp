@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
+#include <limits>
 #include <map>
 #include <string>
 #include <string_view>
@@ -138,8 +139,8 @@ std::string Recorder::html_report() const {
   const Copy c = copy(CopyWhat{
       .since = 0, .max_tasks = kStreamTasks, .max_transfers = 0, .memory = true, .graph = false});
   // The page's time axis: from the first to the last thing recorded.
-  double t0 = INFINITY;
-  double t1 = -INFINITY;
+  double t0 = std::numeric_limits<double>::infinity();
+  double t1 = -std::numeric_limits<double>::infinity();
   for (const TaskRecord& t : c.tasks) {
     t0 = std::min(t0, t.start);
     t1 = std::max(t1, t.end);

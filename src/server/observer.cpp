@@ -60,8 +60,8 @@ void Observer::failed_run(std::uint32_t worker, std::uint64_t id, diag::NameId n
 void Observer::erred(std::uint64_t id, std::uint64_t origin, const net::RemoteError& error) {
   flush();
   recorder_.failed(id,
-                   diag::ErrorRecord{error.task_name, error.type_name, error.message,
-                                     error.worker, diag::wall_time()},
+                   diag::ErrorRecord{error.task_name, error.type_name, error.message, error.worker,
+                                     diag::wall_time()},
                    id == origin);
 }
 
@@ -77,7 +77,7 @@ void Observer::worker_joined(const net::WorkerInfo& info, std::uint64_t memory_l
 
 void Observer::worker_left(std::uint32_t id) { workers_.erase(id); }
 
-void Observer::metrics(std::uint32_t worker, net::WorkerMetrics m) {
+void Observer::metrics(std::uint32_t worker, const net::WorkerMetrics& m) {
   auto it = workers_.find(worker);
   if (it == workers_.end()) return;
   WorkerView& w = it->second;

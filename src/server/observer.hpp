@@ -62,7 +62,7 @@ class Observer {
 
   void worker_joined(const net::WorkerInfo& info, std::uint64_t memory_limit);
   void worker_left(std::uint32_t id);
-  void metrics(std::uint32_t worker, net::WorkerMetrics m);
+  void metrics(std::uint32_t worker, const net::WorkerMetrics& m);
   // The workers table, once per sampling period. `running(id)`, `held(id)`: the scheduler's
   // count of tasks assigned to worker id and of objects it holds.
   template <class Running>
