@@ -96,6 +96,24 @@ grep -q '^tasks: ' "$work/out" || fail "status lacks tasks"
 grep -q '^tasks: queued 0, processing 0, memory 0, other 0,' "$work/out" ||
   fail "tasks left behind (a stranger's?): $(cat "$work/out")"
 
+# --- the scheduler's dashboard (on by default: port 8787, or a free one when taken): its
+# /metrics parses as Prometheus text and counts the workers and the client's tasks.
+dashboard=$(sed -n 's/^dashboard at //p' "$work/scheduler.out")
+[[ $dashboard =~ ^http://127.0.0.1:[0-9]+/$ ]] || fail "no dashboard line: $(cat "$work/scheduler.out")"
+/usr/bin/python3 - "${dashboard}metrics" >"$work/metrics.out" 2>&1 <<'PY' ||
+import sys, urllib.request
+from prometheus_client.parser import text_string_to_metric_families
+text = urllib.request.urlopen(sys.argv[1], timeout=10).read().decode()
+samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+           for f in text_string_to_metric_families(text) for s in f.samples}
+workers = samples[("weft_workers", ())]
+done = samples[("weft_tasks_finished_total", (("state", "done"),))]
+print(f"metrics: {workers:.0f} workers, {done:.0f} tasks done")
+assert workers == 2 and done > 0, text
+PY
+  fail "the dashboard's /metrics: $(cat "$work/metrics.out")"
+cat "$work/metrics.out"
+
 # --- --help of every command, and bad arguments: a clear message and a non-zero code.
 for cmd in "" scheduler worker status shutdown keygen; do
   expect_code 0 "$weft" $cmd --help
