@@ -26,6 +26,8 @@
 #include <mutex>
 #include <utility>
 
+#include "diag/json_text.hpp"
+
 namespace weft::diag {
 namespace {
 
@@ -76,71 +78,6 @@ const char* level_name(LogLevel level) {
       return "off";
   }
   return "info";
-}
-
-// The length of the valid UTF-8 sequence at s[i], or 0: JSON parsers refuse invalid
-// UTF-8, and an exception's text may hold any bytes.
-std::size_t utf8_length(std::string_view s, std::size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  std::size_t n = 0;
-  unsigned min = 0;
-  unsigned cp = 0;
-  if (c < 0x80) return 1;
-  if ((c & 0xe0) == 0xc0) {
-    n = 2, min = 0x80, cp = c & 0x1f;
-  } else if ((c & 0xf0) == 0xe0) {
-    n = 3, min = 0x800, cp = c & 0x0f;
-  } else if ((c & 0xf8) == 0xf0) {
-    n = 4, min = 0x10000, cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xc0) != 0x80) return 0;
-    cp = (cp << 6) | (b & 0x3f);
-  }
-  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-  return n;
-}
-
-void append_json_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (std::size_t i = 0; i < s.size();) {
-    const char c = s[i];
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-          out += buf;
-        } else if (const std::size_t n = utf8_length(s, i); n == 0) {
-          out += "\\ufffd";
-        } else {
-          out.append(s.substr(i, n));
-          i += n;
-          continue;
-        }
-    }
-    ++i;
-  }
-  out += '"';
 }
 
 class JsonFormatter final : public spdlog::formatter {
@@ -440,9 +377,9 @@ std::string format_json_line(long long unix_ms, LogLevel level, std::string_view
   out += "\",\"level\":\"";
   out += level_name(level);
   out += "\",\"process\":";
-  append_json_string(out, process);
+  detail::append_json_string(out, process);
   out += ",\"pid\":" + std::to_string(pid) + ",\"message\":";
-  append_json_string(out, message);
+  detail::append_json_string(out, message);
   out += '}';
   return out;
 }
