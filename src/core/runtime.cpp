@@ -40,7 +40,10 @@ int cores() { return static_cast<int>(std::max(1u, std::thread::hardware_concurr
 
 // WEFT_DASHBOARD=PORT and WEFT_RECORD=1 turn observing on for any runtime, unless the
 // program chose for itself.
+std::atomic<bool> g_ignore_observe_env{false};
+
 Config with_observe_env(Config config) {
+  if (g_ignore_observe_env.load()) return config;
   if (config.dashboard_port < 0) {
     if (const char* port = std::getenv("WEFT_DASHBOARD"); port != nullptr && *port != '\0') {
       int p = -1;
@@ -247,6 +250,8 @@ std::string Runtime::describe() const { return config_.to_string(); }
 namespace detail {
 
 Cluster* active_cluster() noexcept { return global().cluster.load(std::memory_order_acquire); }
+
+void ignore_observe_env() noexcept { g_ignore_observe_env.store(true); }
 
 void with_observed(const std::function<void(Observed&)>& f) {
   backend();  // the default runtime, when none is running yet

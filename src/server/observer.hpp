@@ -34,8 +34,15 @@ class Observer {
   // The dashboard's URL, "" when it serves none.
   std::string dashboard_url() const;
 
-  // The name number for a task's function (the progress view groups by it).
-  diag::NameId intern(std::string_view function) { return recorder_.intern(function); }
+  // The name number for a task's function (the progress view groups by it). Submissions
+  // come in runs of one function: the last answer is kept, saving a lock and a lookup.
+  diag::NameId intern(const std::string& function) {
+    if (function != last_function_) {
+      last_name_ = recorder_.intern(function);
+      last_function_ = function;
+    }
+    return last_name_;
+  }
 
   void submitted(std::uint64_t id, diag::NameId name, const std::vector<std::uint64_t>& deps);
   void running(std::uint64_t id) { running_.push_back(id); }
@@ -46,12 +53,11 @@ class Observer {
   template <class NameOf>
   void finished(std::uint32_t worker, std::span<const net::Result> results, NameOf&& name_of) {
     flush();  // their submission and start come first
-    std::vector<diag::TaskRecord> records;
-    records.reserve(results.size());
+    records_.clear();
     for (const net::Result& r : results) {
-      records.push_back(record(worker, r.id, name_of(r.id), r.run, true));
+      records_.push_back(record(worker, r.id, name_of(r.id), r.run, true));
     }
-    recorder_.finished(records);
+    recorder_.finished(records_);
   }
   void failed_run(std::uint32_t worker, std::uint64_t id, diag::NameId name,
                   const net::Execution& run);
@@ -95,6 +101,9 @@ class Observer {
   std::vector<std::uint64_t> submitted_, running_, forgotten_;
   std::vector<diag::NameId> submitted_names_;
   std::vector<std::vector<std::uint64_t>> submitted_deps_;
+  std::vector<diag::TaskRecord> records_;  // reused: one Finished message's
+  std::string last_function_;
+  diag::NameId last_name_ = 0;
 };
 
 }  // namespace weft::server

@@ -3,6 +3,8 @@
 #include "diag/log.hpp"
 #include "worker/worker_process.hpp"
 
+#include "core/observe_state.hpp"
+
 #include <sys/resource.h>
 
 namespace weft::worker {
@@ -48,6 +50,7 @@ Worker::Worker(const Options& o)
 }
 
 int Worker::run(const std::atomic<bool>* stop) {
+  detail::ignore_observe_env();
   Runtime pool = init(Config{RuntimeKind::kThreads, options_.nthreads});
   net::Hello hello;
   hello.role = net::Role::kWorker;
