@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "diag/dashboard.hpp"
+#include "exec/ticks.hpp"
 #include "net/wire.hpp"
 #include "store/spill.hpp"
 #include "weft/detail/task_state.hpp"
@@ -26,6 +27,21 @@ double cpu_seconds() {
 
 }  // namespace
 
+TickClock::TickClock() : tick0_(exec::ticks()), wall0_(wall_time()), per_tick_(1e-9) {
+  if (!exec::kTicksAreTsc) return;  // steady_clock nanoseconds
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  refine();
+}
+
+void TickClock::refine() noexcept {
+  if (!exec::kTicksAreTsc) return;
+  const std::uint64_t t = exec::ticks();
+  const double w = wall_time();
+  if (t > tick0_ && w > wall0_) {
+    per_tick_.store((w - wall0_) / static_cast<double>(t - tick0_), std::memory_order_relaxed);
+  }
+}
+
 LocalObserver::LocalObserver(std::string label, int threads, int port)
     : recorder_(std::move(label)),
       worker_(recorder_.intern("threads@" + net::host_name())),
@@ -45,8 +61,10 @@ LocalObserver::~LocalObserver() {
   dashboard_.reset();  // its threads read recorder_
 }
 
-void LocalObserver::ran(const weft::detail::TaskState& task, double start, double end,
-                        int thread) noexcept {
+void LocalObserver::ran(const weft::detail::TaskState& task, std::uint64_t start_ticks,
+                        std::uint64_t end_ticks, int thread) noexcept {
+  const double start = clock_.seconds(start_ticks);
+  const double end = clock_.seconds(end_ticks);
   Lane& lane = *lanes_[thread >= 0 && static_cast<std::uint32_t>(thread) < threads_
                            ? static_cast<std::size_t>(thread)
                            : threads_];
@@ -133,6 +151,7 @@ void LocalObserver::sample() {
     s.cpu = elapsed > 0 ? 100 * (cpu - last_cpu) / elapsed : 0;
     s.memory = store::resident_bytes();
     recorder_.workers({std::move(s)});
+    clock_.refine();
     last_cpu = cpu;
     last = now;
     publish();  // a thread busy with one long task still shows what it finished before

@@ -6,6 +6,7 @@
 // is taken once per batch, not per task, so recording costs pool threads little.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -22,6 +23,24 @@ namespace weft::diag {
 
 class DashboardServer;
 
+// Turns exec::ticks() into wall-clock seconds. The rate is measured against the wall clock
+// over a few milliseconds at start, then again from the same origin at every sample, so its
+// error shrinks as the run goes on.
+class TickClock {
+ public:
+  TickClock();
+  double seconds(std::uint64_t ticks) const noexcept {
+    const auto elapsed = static_cast<double>(static_cast<std::int64_t>(ticks - tick0_));
+    return wall0_ + elapsed * per_tick_.load(std::memory_order_relaxed);
+  }
+  void refine() noexcept;
+
+ private:
+  std::uint64_t tick0_;
+  double wall0_;
+  std::atomic<double> per_tick_;
+};
+
 class LocalObserver final : public exec::RunObserver {
  public:
   // For a pool of `threads` threads. Serves the dashboard on 127.0.0.1:port when port >= 0
@@ -29,7 +48,8 @@ class LocalObserver final : public exec::RunObserver {
   LocalObserver(std::string label, int threads, int port);
   ~LocalObserver() override;
 
-  void ran(const weft::detail::TaskState& task, double start, double end, int thread) noexcept override;
+  void ran(const weft::detail::TaskState& task, std::uint64_t start, std::uint64_t end,
+           int thread) noexcept override;
   void idle() noexcept override;
 
   const Recorder& recorder() const { return recorder_; }
@@ -46,9 +66,10 @@ class LocalObserver final : public exec::RunObserver {
   };
   void flush(Lane& lane);  // REQUIRES: lane.mu held
   void record_error(const weft::detail::TaskState& task, double time);
-  void sample();           // the workers table, every half second
+  void sample();  // the workers table, every half second
 
   Recorder recorder_;
+  TickClock clock_;
   NameId worker_;
   std::uint32_t threads_;
   std::vector<std::unique_ptr<Lane>> lanes_;  // one per pool thread, then one for helpers

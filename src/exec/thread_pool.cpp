@@ -1,7 +1,8 @@
 #include "exec/thread_pool.hpp"
 
+#include "exec/ticks.hpp"
+
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -175,13 +176,9 @@ void ThreadPool::run(detail::TaskState* task) noexcept {
   if (observer_ == nullptr) {
     task->run();
   } else {
-    const auto now = [] {
-      return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-          .count();
-    };
-    const double start = now();
+    const std::uint64_t start = ticks();
     task->run();
-    observer_->ran(*task, start, now(), t_ctx.worker_index);
+    observer_->ran(*task, start, ticks(), t_ctx.worker_index);
   }
   task->release();
 }

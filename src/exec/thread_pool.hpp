@@ -42,9 +42,9 @@ int current_thread_index() noexcept;
 class RunObserver {
  public:
   virtual ~RunObserver() = default;
-  // `task` ran from `start` to `end` (wall-clock seconds) on pool thread `thread` (-1: a
+  // `task` ran from `start` to `end` (exec::ticks()) on pool thread `thread` (-1: a
   // thread outside the pool that helped). Called on that thread; `task` is still alive.
-  virtual void ran(const detail::TaskState& task, double start, double end,
+  virtual void ran(const detail::TaskState& task, std::uint64_t start, std::uint64_t end,
                    int thread) noexcept = 0;
   // The calling pool thread found no work and is about to sleep.
   virtual void idle() noexcept = 0;

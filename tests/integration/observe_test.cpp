@@ -39,6 +39,11 @@ std::string read_file(const std::filesystem::path& p) {
   return s.str();
 }
 
+double wall_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 std::filesystem::path temp_path(const std::string& name) {
   return std::filesystem::temp_directory_path() /
          ("weft-observe-" + std::to_string(::getpid()) + "-" + name);
@@ -148,7 +153,8 @@ TEST(Observe, ALocalClusterDashboardShowsWorkersTasksAndErrors) {
 
   const std::string snapshot = poll_dashboard(url, "/api/snapshot", [](const std::string& b) {
     const auto j = nlohmann::json::parse(b);
-    return j.at("totals").at("done").get<int>() >= 200 && !j.at("errors").empty();
+    return j.at("totals").at("done").get<int>() >= 200 &&
+           j.at("totals").at("failed").get<int>() >= 1 && !j.at("errors").empty();
   });
   const auto j = nlohmann::json::parse(snapshot);
   EXPECT_EQ(j.at("workers").size(), 2u) << snapshot.substr(0, 2000);
@@ -167,10 +173,14 @@ TEST(Observe, TheThreadsRuntimeServesTheSameDashboard) {
   auto rt = weft::init(c);
   const std::string url = weft::dashboard_url();
   ASSERT_EQ(url.rfind("http://127.0.0.1:", 0), 0u) << url;
+  const double before = wall_seconds();
   EXPECT_EQ(run_job(100), 328350);
+  const double after = wall_seconds();
   const std::string snapshot = poll_dashboard(url, "/api/snapshot", [](const std::string& b) {
     const auto j = nlohmann::json::parse(b);
-    return j.at("totals").at("done").get<int>() >= 100 && !j.at("errors").empty();
+    // The error is listed as the task fails; its execution arrives with its thread's batch.
+    return j.at("totals").at("done").get<int>() >= 100 &&
+           j.at("totals").at("failed").get<int>() >= 1 && !j.at("errors").empty();
   });
   const auto j = nlohmann::json::parse(snapshot);
   EXPECT_EQ(j.at("workers").size(), 1u);
@@ -178,6 +188,15 @@ TEST(Observe, TheThreadsRuntimeServesTheSameDashboard) {
   EXPECT_EQ(j.at("totals").at("failed").get<int>(), 1);
   ASSERT_EQ(j.at("errors").size(), 1u) << snapshot.substr(0, 2000);
   EXPECT_EQ(j.at("errors").back().at("message").get<std::string>(), "thirteen is unlucky");
+  // Executions are stamped with the CPU's counter and converted: they must fall inside the
+  // job, on the wall clock, each ending after it started.
+  ASSERT_EQ(j.at("tasks").size(), 101u);
+  for (const auto& t : j.at("tasks")) {
+    const double start = t.at("start").get<double>(), end = t.at("end").get<double>();
+    EXPECT_GE(start, before - 0.005);
+    EXPECT_LE(end, after + 0.005);
+    EXPECT_GE(end, start);
+  }
 }
 
 }  // namespace
