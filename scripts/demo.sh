@@ -19,3 +19,8 @@ for example in matrix_tree parallel_sqrt array_sum array_matrix_tree; do
 done
 echo "== examples/lazy_dot --weft-runtime=processes:2"
 ./build/examples/lazy_dot build/lazy_dot.dot --weft-runtime=processes:2
+echo
+# A run to watch: a local cluster serving its dashboard (open the URL while it runs), then
+# its trace and report written to build/.
+echo "== examples/dashboard 0 3 (dashboard on a free port for 3 s)"
+(cd build && ./examples/dashboard 0 3) | grep -v '^wave [0-9]*: sum'
