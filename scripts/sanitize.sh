@@ -8,13 +8,15 @@ kinds=("$@")
 [ ${#kinds[@]} -eq 0 ] && kinds=(asan tsan)
 for kind in "${kinds[@]}"; do
   case $kind in
-    asan) flags="address,undefined"; env=(ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1) ;;
-    tsan) flags="thread"; env=(TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/scripts/tsan.supp) ;;
+    asan) flags="address,undefined"; extra=(); env=(ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1) ;;
+    # Arrays are left out of the ThreadSanitizer build: they add no threads of their own (they
+    # are tasks on the runtimes tested here) and are half of the build; ASan covers them.
+    tsan) flags="thread"; extra=(-DWEFT_BUILD_ARRAYS=OFF); env=(TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/scripts/tsan.supp) ;;
     *) echo "unknown sanitizer kind: $kind (expected asan or tsan)" >&2; exit 2 ;;
   esac
   dir=build-$kind
   cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWEFT_SANITIZE="$flags" \
-    -DWEFT_BUILD_EXAMPLES=OFF -DWEFT_BUILD_BENCH=OFF >/dev/null
+    -DWEFT_BUILD_EXAMPLES=OFF -DWEFT_BUILD_BENCH=OFF "${extra[@]}" >/dev/null
   cmake --build "$dir"
   echo "== unit tests under $kind"
   env "${env[@]}" ctest --test-dir "$dir" -L unit --output-on-failure -j2
