@@ -48,6 +48,8 @@ LocalObserver::LocalObserver(std::string label, int threads, int port)
       threads_(static_cast<std::uint32_t>(threads)) {
   for (int i = 0; i <= threads; ++i) lanes_.push_back(std::make_unique<Lane>());
   if (port >= 0) dashboard_ = std::make_unique<DashboardServer>(recorder_, "127.0.0.1", port);
+  // The workers table has its row before the first page or snapshot can be read.
+  sample_workers(0, 0);
   sampler_ = std::thread([this] { sample(); });
 }
 
@@ -135,6 +137,16 @@ void LocalObserver::publish() {
 
 std::string LocalObserver::dashboard_url() const { return dashboard_ ? dashboard_->url() : ""; }
 
+void LocalObserver::sample_workers(double cpu_used, double elapsed) {
+  WorkerSample s;
+  s.name = "threads@" + net::host_name();
+  s.host = net::host_name();
+  s.threads = threads_;
+  s.cpu = elapsed > 0 ? 100 * cpu_used / elapsed : 0;
+  s.memory = store::resident_bytes();
+  recorder_.workers({std::move(s)});
+}
+
 void LocalObserver::sample() {
   double last_cpu = cpu_seconds();
   auto last = std::chrono::steady_clock::now();
@@ -143,14 +155,7 @@ void LocalObserver::sample() {
     lock.unlock();
     const double cpu = cpu_seconds();
     const auto now = std::chrono::steady_clock::now();
-    const double elapsed = std::chrono::duration<double>(now - last).count();
-    WorkerSample s;
-    s.name = "threads@" + net::host_name();
-    s.host = net::host_name();
-    s.threads = threads_;
-    s.cpu = elapsed > 0 ? 100 * (cpu - last_cpu) / elapsed : 0;
-    s.memory = store::resident_bytes();
-    recorder_.workers({std::move(s)});
+    sample_workers(cpu - last_cpu, std::chrono::duration<double>(now - last).count());
     clock_.refine();
     last_cpu = cpu;
     last = now;

@@ -66,7 +66,8 @@ class LocalObserver final : public exec::RunObserver {
   };
   void flush(Lane& lane);  // REQUIRES: lane.mu held
   void record_error(const weft::detail::TaskState& task, double time);
-  void sample();  // the workers table, every half second
+  void sample();                                         // the workers table, every half second
+  void sample_workers(double cpu_used, double elapsed);  // CPU % over `elapsed` seconds
 
   Recorder recorder_;
   TickClock clock_;
