@@ -1,11 +1,34 @@
 #include "worker/actor_mailbox.hpp"
 
+#include <sys/resource.h>
+#include <time.h>
+
 #include <algorithm>
 #include <utility>
 
 #include "weft/detail/backend.hpp"
 
 namespace weft::worker {
+namespace {
+
+// This thread's CPU seconds (exact: getrusage's lag by up to a scheduler tick) and the
+// times it gave up the CPU by waiting (a lock, a get, I/O). Being preempted is not waiting
+// (the kernel counts it apart), so a call slowed by other threads is not taken for one
+// that blocks.
+struct ThreadUsage {
+  double cpu = 0;
+  long waits = 0;
+  static ThreadUsage now() noexcept {
+    ThreadUsage u;
+    timespec t{};
+    if (::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) == 0) u.cpu = t.tv_sec + t.tv_nsec * 1e-9;
+    rusage r{};
+    if (::getrusage(RUSAGE_THREAD, &r) == 0) u.waits = r.ru_nvcsw;
+    return u;
+  }
+};
+
+}  // namespace
 
 class DrainTask final : public detail::TaskState {
  public:
@@ -37,9 +60,8 @@ bool ActorMailbox::post(Job job) {
 bool ActorMailbox::try_run_inline(Job& job, Completion& done) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto slowest = slowest_.find(job.method);
-    if (killed_ || running_ || !queue_.empty() || slowest == slowest_.end() ||
-        slowest->second > kInlineSeconds) {
+    auto brief = brief_.find(job.method);
+    if (killed_ || running_ || !queue_.empty() || brief == brief_.end() || !brief->second) {
       return false;
     }
     running_ = true;
@@ -55,11 +77,14 @@ void ActorMailbox::run(Job& job, Completion& c) noexcept {
   c.actor = id_;
   c.reply_to = std::move(job.from);
   c.caller_node = std::move(job.node);
+  const ThreadUsage before = ThreadUsage::now();
   execute(c, job.method->name, worker_,
           [&] { return job.method->invoke(instance_.object(), job.args); });
+  const ThreadUsage after = ThreadUsage::now();
+  const bool brief = after.waits == before.waits && after.cpu - before.cpu < kBriefCpuSeconds;
   std::lock_guard<std::mutex> lock(mu_);
-  double& slowest = slowest_.try_emplace(job.method, 0.0).first->second;
-  slowest = std::max(slowest, c.run.duration);
+  auto [it, first] = brief_.try_emplace(job.method, brief);
+  if (!first) it->second = it->second && brief;
 }
 
 std::vector<ActorMailbox::Job> ActorMailbox::kill() {
@@ -71,20 +96,32 @@ std::vector<ActorMailbox::Job> ActorMailbox::kill() {
   return left;
 }
 
+// The mailbox is idle again before the last answer goes out, so that a call the worker
+// receives after that answer can run inline.
 void ActorMailbox::drain() noexcept {
-  while (true) {
-    Job job;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (queue_.empty() || killed_) {
-        running_ = false;
-        return;
-      }
-      job = std::move(queue_.front());
-      queue_.pop_front();
+  Job job;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (queue_.empty() || killed_) {
+      running_ = false;
+      return;
     }
+    job = std::move(queue_.front());
+    queue_.pop_front();
+  }
+  for (bool more = true; more;) {
     Completion c;
     run(job, c);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      more = !queue_.empty() && !killed_;
+      if (more) {
+        job = std::move(queue_.front());
+        queue_.pop_front();
+      } else {
+        running_ = false;
+      }
+    }
     done_.push(std::move(c));
   }
 }

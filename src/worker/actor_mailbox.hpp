@@ -35,10 +35,13 @@ class ActorMailbox : public std::enable_shared_from_this<ActorMailbox> {
   // queued) once killed.
   bool post(Job job);
   // Runs the call here and now, on the calling (I/O) thread, when the actor is idle and
-  // every call of this method so far was short (under kInlineSeconds): it saves two
-  // thread hand-offs, most of an actor call's latency. False: post it instead.
+  // the method has proved brief (see brief_): it saves two thread hand-offs, most of an
+  // actor call's latency. False: post it instead.
   bool try_run_inline(Job& job, Completion& done);
-  static constexpr double kInlineSeconds = 50e-6;
+  // The CPU time a call may take and still leave its method brief. Long enough that being
+  // preempted (which costs a thread 20-60 us of CPU on a virtual machine) does not count
+  // as slow, short enough that the I/O thread is never held up for long.
+  static constexpr double kBriefCpuSeconds = 200e-6;
 
   // Refuses further calls and returns those not started. The actor itself is destroyed
   // with the mailbox: after the running call, if any, returns.
@@ -57,11 +60,12 @@ class ActorMailbox : public std::enable_shared_from_this<ActorMailbox> {
   std::deque<Job> queue_;  // guarded by mu_
   bool running_ = false;   // guarded by mu_
   bool killed_ = false;    // guarded by mu_
-  // The longest call of each method so far, in seconds; guarded by mu_. The longest, not an
-  // average: a method that ever took long (it may block, on a get or a nested call to an
-  // actor of this worker, which the I/O thread itself would have to serve) never runs on
-  // the I/O thread again.
-  std::unordered_map<const detail::ActorMethod*, double> slowest_;
+  // Per method: true while every call of it so far took under kBriefCpuSeconds of CPU
+  // and never waited (on a lock, a get, I/O, a nested actor call); guarded by mu_. A method
+  // that ever waited may wait for something only the I/O thread can deliver, so it never
+  // runs there: that would deadlock. Methods not yet called are not here: their first call
+  // goes to the pool, to be measured.
+  std::unordered_map<const detail::ActorMethod*, bool> brief_;
 };
 
 }  // namespace weft::worker
