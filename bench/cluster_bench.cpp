@@ -8,6 +8,12 @@
 //   startup      init("processes:2") until it returns with every worker joined, K times
 //                (shut down in between); "seconds" is the median, "min_seconds" the best.
 //   round_trip   sequential get(remote(noop, i)), after a warm-up; median (and min) seconds.
+//   actor        actor_call: sequential get(counter.call(add, 1)) on an actor on a worker,
+//                median (and min); actor_pipelined: calls made back to back, then gathered.
+//                With it, peer "zeromq" row "actor_call": the same round trip over raw
+//                ZeroMQ (a DEALER here, a ROUTER echoing 64 bytes in a child process, CURVE
+//                on as weft's links are by default, both blocking in recv): the transport's
+//                floor on this machine, measured before the cluster starts.
 //   put_SIZE     put(std::move(vector<double>)) of SIZE bytes, which returns once a worker has
 //                stored it; then a task sums it on a worker ("read_seconds": submit to result).
 //   get_SIZE     a task makes a vector<double> of SIZE bytes on a worker; once a small task
@@ -25,6 +31,7 @@
 //                      [--noop-n N] [--repeat R] [--startup-repeat K] [--round-trips M]
 //                      [--max-bytes B[K|M|G]]
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -34,6 +41,10 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zmq.hpp>
 
 #include "weft/weft.hpp"
 
@@ -175,11 +186,12 @@ double median(std::vector<double> xs) {
 double best(const std::vector<double>& xs) { return *std::min_element(xs.begin(), xs.end()); }
 
 // One JSON line on stdout; `extra` is pre-formatted members, e.g. ", \"bytes\": 1024".
-void emit(const std::string& workload, double seconds, long tasks, const std::string& extra) {
+void emit(const std::string& workload, double seconds, long tasks, const std::string& extra,
+          const char* peer = kPeer) {
   std::printf(
       "{\"workload\": \"%s\", \"peer\": \"%s\", \"seconds\": %.9f, \"tasks\": %ld, "
       "\"workers\": %d%s}\n",
-      workload.c_str(), kPeer, seconds, tasks, kWorkers, extra.c_str());
+      workload.c_str(), peer, seconds, tasks, kWorkers, extra.c_str());
   std::fflush(stdout);
 }
 
@@ -310,6 +322,70 @@ void run_actor(const Options& o) {
                static_cast<double>(n) / best(rates));
 }
 
+// The raw ZeroMQ round trip (see the header). The child binds and reports its endpoint on a
+// pipe; it echoes exactly the messages the parent sends, then exits.
+void run_zmq_floor(const Options& o) {
+  const int rounds = 100 + o.round_trips;  // a warm-up, as for the actor
+  std::array<char, 41> pub{}, sec{};
+  check(zmq_curve_keypair(pub.data(), sec.data()) == 0, "zmq_curve_keypair");
+  int pipe_fds[2];
+  check(::pipe(pipe_fds) == 0, "pipe");
+  const pid_t child = ::fork();
+  check(child >= 0, "fork");
+  if (child == 0) {
+    bool ok = true;
+    {
+      zmq::context_t ctx;  // destroyed before _exit: that sends the last answer
+      zmq::socket_t router(ctx, zmq::socket_type::router);
+      router.set(zmq::sockopt::curve_server, true);
+      router.set(zmq::sockopt::curve_secretkey, std::string(sec.data()));
+      router.set(zmq::sockopt::rcvtimeo, 30'000);
+      router.bind("tcp://127.0.0.1:*");
+      const std::string endpoint = router.get(zmq::sockopt::last_endpoint);
+      ok = ::write(pipe_fds[1], endpoint.c_str(), endpoint.size() + 1) > 0;
+      for (int i = 0; ok && i < rounds; ++i) {
+        zmq::message_t from, body;
+        ok = router.recv(from) && router.recv(body);
+        if (ok) {
+          router.send(from, zmq::send_flags::sndmore);
+          router.send(body, zmq::send_flags::none);
+        }
+      }
+    }
+    ::_exit(ok ? 0 : 1);
+  }
+  ::close(pipe_fds[1]);
+  std::array<char, 256> endpoint{};
+  const ssize_t got = ::read(pipe_fds[0], endpoint.data(), endpoint.size() - 1);
+  ::close(pipe_fds[0]);
+  check(got > 0, "the echo process's endpoint");
+  std::vector<double> times;
+  {
+    zmq::context_t ctx;
+    zmq::socket_t dealer(ctx, zmq::socket_type::dealer);
+    dealer.set(zmq::sockopt::curve_serverkey, std::string(pub.data()));
+    dealer.set(zmq::sockopt::curve_publickey, std::string(pub.data()));
+    dealer.set(zmq::sockopt::curve_secretkey, std::string(sec.data()));
+    dealer.set(zmq::sockopt::rcvtimeo, 30'000);
+    dealer.set(zmq::sockopt::linger, 0);
+    dealer.connect(endpoint.data());
+    const std::array<char, 64> body{};
+    for (int i = 0; i < rounds; ++i) {
+      const auto start = Clock::now();
+      dealer.send(zmq::buffer(body), zmq::send_flags::none);
+      zmq::message_t answer;
+      check(dealer.recv(answer).has_value() && answer.size() == body.size(), "zmq echo");
+      if (i >= 100) times.push_back(since(start));
+    }
+  }
+  int status = 0;
+  check(::waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+        "the echo process exits cleanly");
+  emit("actor_call", median(times), o.round_trips, member("min_seconds", best(times)), "zeromq");
+  std::fprintf(stderr, "  zeromq round trip  median %.1f us  min %.1f us  (%d)\n",
+               median(times) * 1e6, best(times) * 1e6, o.round_trips);
+}
+
 int bandwidth_repeat(std::int64_t bytes) {
   if (bytes <= (std::int64_t{1} << 20)) return 10;
   if (bytes <= (std::int64_t{64} << 20)) return 5;
@@ -387,6 +463,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::fprintf(stderr, "cluster_bench: %s, %d workers of 1 thread\n", kSpec, kWorkers);
+  if (wanted(o, "actor")) run_zmq_floor(o);  // before any thread exists: see its comment
   weft::Runtime rt = run_startup(o);
   if (wanted(o, "noop_tasks")) run_noop(o);
   if (wanted(o, "round_trip")) run_round_trip(o);

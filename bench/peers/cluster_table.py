@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Markdown table of weft's processes runtime against Dask distributed.
 
-Reads the JSON lines of bench/cluster_bench (peer "weft-processes") and of
-bench/peers/cluster_peers.py (peer "dask-distributed") from the files given,
+Reads the JSON lines of bench/cluster_bench (peer "weft-processes", and "zeromq"
+for the raw transport's round trip) and of bench/peers/cluster_peers.py (peer
+"dask-distributed") from the files given,
 or stdin if none ("-" also means stdin). Lines that are not such JSON objects
 are skipped; if a (workload, peer) pair appears more than once, the fastest
 is kept.
@@ -21,6 +22,7 @@ import sys
 
 WEFT = "weft-processes"
 DASK = "dask-distributed"
+ZEROMQ = "zeromq"  # cluster_bench's raw ZeroMQ round trip: the floor of an actor call
 SIZES = ("1KiB", "1MiB", "64MiB", "1GiB")
 
 
@@ -129,6 +131,15 @@ def table(rows):
             ratio = fmt_ratio(compare(dask) / compare(weft))
         lines.append(f"| {label} | {show(weft) if weft else '-'} | "
                      f"{show(dask) if dask else '-'} | {ratio} |")
+    floor, weft = rows.get(("actor_call", ZEROMQ)), rows.get(("actor_call", WEFT))
+    if floor is not None:
+        lines.append(f"| raw ZeroMQ round trip, same run (the transport's floor; median) | "
+                     f"{fmt_time(float(floor['seconds']))} | - | n/a |")
+        if weft is not None:
+            lines.append("")
+            lines.append("weft's actor call round trip is "
+                         f"{float(weft['seconds']) / float(floor['seconds']):.2f}x the raw "
+                         "ZeroMQ round trip measured in the same run.")
     return "\n".join(lines)
 
 
