@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <functional>
 #include <string>
+#include <thread>
 
 #include "diag/log.hpp"
 #include "net/wire.hpp"
@@ -33,6 +34,25 @@ void block_until_done(TaskState& s) noexcept {
   if (!s.add_waiter(&b)) return;
   std::unique_lock<std::mutex> lock(b.m);
   b.cv.wait(lock, [&] { return b.done; });
+}
+
+// Looks for up to kAwaitBriefly whether `s` is done, yielding the CPU between looks, before
+// it sleeps: an actor call or a short task is answered within tens of microseconds, about
+// what waking a sleeping thread costs on a virtual machine (its idle vCPU halts, and the
+// wake-up goes through the host). Yielding, not spinning flat out: the client's I/O thread
+// polls the same way (net::poll), and with two cores the threads that will answer need
+// them. Measured on 2 cores, 3 alternating pairs of `cluster_bench --workloads
+// actor,round_trip` under load (medians): actor call 87-110 -> 69-86 us, task round trip
+// 828-873 -> 331-401 us.
+constexpr auto kAwaitBriefly = std::chrono::microseconds(200);
+
+bool await_briefly(const TaskState& s) noexcept {
+  const auto until = std::chrono::steady_clock::now() + kAwaitBriefly;
+  while (!s.done()) {
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::yield();
+  }
+  return true;
 }
 
 bool valid_address(const std::string& a) {
@@ -229,7 +249,7 @@ void Cluster::wait(TaskState& state) noexcept {
   if (state.done()) return;
   if (RemoteObject* r = state.remote_object()) {
     want_remote(*r);
-    block_until_done(state);
+    if (!await_briefly(state)) block_until_done(state);
   } else if (exec::ThreadPool* pool = local_ready_.load()) {
     pool->wait(state);
   } else {

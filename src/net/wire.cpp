@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <thread>
 
 namespace weft::net {
 namespace {
@@ -205,6 +206,7 @@ int poll(std::vector<zmq::pollitem_t>& items, std::chrono::steady_clock::time_po
   try {
     while (std::chrono::steady_clock::now() < busy_until) {
       if (const int ready = zmq::poll(items, std::chrono::milliseconds(0)); ready > 0) return ready;
+      std::this_thread::yield();
     }
     return zmq::poll(items, timeout);
   } catch (const zmq::error_t& e) {

@@ -80,8 +80,10 @@ bool receive(zmq::socket_t& socket, std::vector<Buffer>& parts, int* source_fd =
 // spinning starved the rest (round trips doubled).
 inline constexpr auto kBusyPoll = std::chrono::microseconds(500);
 
-// Polls `items` without sleeping until `busy_until`, then sleeping up to `timeout`.
-// Returns how many are ready.
+// Polls `items` without sleeping until `busy_until`, yielding the CPU between looks (the
+// threads that will answer may need it: with two cores, the program's thread may be
+// polling too, see Cluster::wait), then sleeping up to `timeout`. Returns how many are
+// ready.
 int poll(std::vector<zmq::pollitem_t>& items, std::chrono::steady_clock::time_point busy_until,
          std::chrono::milliseconds timeout);
 
