@@ -1,11 +1,13 @@
 #include "worker/worker.hpp"
 
-#include "diag/log.hpp"
-#include "worker/worker_process.hpp"
+#include <sys/resource.h>
+
+#include <cstdlib>
+#include <string>
 
 #include "core/observe_state.hpp"
-
-#include <sys/resource.h>
+#include "diag/log.hpp"
+#include "worker/worker_process.hpp"
 
 namespace weft::worker {
 namespace {
