@@ -96,32 +96,25 @@ std::vector<ActorMailbox::Job> ActorMailbox::kill() {
   return left;
 }
 
+bool ActorMailbox::take_next(Job& job) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (queue_.empty() || killed_) {
+    running_ = false;
+    return false;
+  }
+  job = std::move(queue_.front());
+  queue_.pop_front();
+  return true;
+}
+
 // The mailbox is idle again before the last answer goes out, so that a call the worker
 // receives after that answer can run inline.
 void ActorMailbox::drain() noexcept {
   Job job;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (queue_.empty() || killed_) {
-      running_ = false;
-      return;
-    }
-    job = std::move(queue_.front());
-    queue_.pop_front();
-  }
-  for (bool more = true; more;) {
+  for (bool more = take_next(job); more;) {
     Completion c;
     run(job, c);
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      more = !queue_.empty() && !killed_;
-      if (more) {
-        job = std::move(queue_.front());
-        queue_.pop_front();
-      } else {
-        running_ = false;
-      }
-    }
+    more = take_next(job);
     done_.push(std::move(c));
   }
 }

@@ -50,6 +50,8 @@ class ActorMailbox : public std::enable_shared_from_this<ActorMailbox> {
  private:
   friend class DrainTask;
   void drain() noexcept;
+  // The next queued call into `job`; false (and the mailbox idle) when none or killed.
+  bool take_next(Job& job);
   void run(Job& job, Completion& c) noexcept;
 
   const std::uint64_t id_;
