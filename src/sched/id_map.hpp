@@ -42,21 +42,6 @@ class IdMap {
     }
   }
 
-  // Starts loading the line of slots where `key` would be.
-  void prefetch(std::uint64_t key) const noexcept {
-    __builtin_prefetch(&slots_[home(fingerprint(key))]);
-  }
-
-  // The index in the first slot whose hash bits match `key`'s, without reading any record
-  // to confirm it: almost always the right one, for prefetching. kNotFound if none.
-  std::uint32_t guess(std::uint64_t key) const noexcept {
-    const std::uint32_t fp = fingerprint(key);
-    for (std::size_t i = home(fp);; i = next(i)) {
-      const Slot& s = slots_[i];
-      if (s.index == kNotFound || s.fp == fp) return s.index;
-    }
-  }
-
   // REQUIRES: `key` is absent.
   void insert(std::uint64_t key, std::uint32_t index) {
     if (std::size_t{size_ + 1} * 2 > slots_.size()) grow();

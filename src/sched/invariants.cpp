@@ -1,5 +1,6 @@
 // Scheduler::check_invariants: every promise the records make, checked by brute force.
 #include <algorithm>
+#include <bit>
 #include <sstream>
 
 #include "sched/scheduler.hpp"
@@ -84,6 +85,15 @@ std::string Scheduler::check_invariants() const {
           for (std::uint32_t j = 0; j < i; ++j) {
             if (t.holders[j].worker == r.worker) bad(t.id, "two copies on one worker");
           }
+        }
+        if (holder_bits_.count(x) != (t.holders.size() > kHolderScan ? 1 : 0)) {
+          bad(t.id, "holder bitmap kept for the wrong number of copies");
+        } else if (t.holders.size() > kHolderScan) {
+          std::uint64_t set = 0;
+          for (const std::uint64_t word : holder_bits_.at(x)) set += std::popcount(word);
+          bool listed = set == t.holders.size();
+          for (const detail::Replica r : t.holders) listed = listed && holds(x, r.worker);
+          if (!listed) bad(t.id, "holder bitmap differs from the holders");
         }
         if (!needed(t)) bad(t.id, "object kept for nobody");
         break;

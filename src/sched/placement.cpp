@@ -13,29 +13,64 @@ using detail::kNone;
 namespace detail {
 
 namespace {
-bool after(const QueueEntry& a, const QueueEntry& b) { return a.key > b.key; }
+template <class T>
+bool after(const T& a, const T& b) {
+  return a.key > b.key;
+}
 }  // namespace
 
 void ReadyQueue::push(QueueEntry e) {
-  if (fifo_.empty() || fifo_.back().key < e.key) {
-    fifo_.push_back(e);
-  } else {
-    heap_.push_back(e);
-    std::push_heap(heap_.begin(), heap_.end(), after);
+  ++size_;
+  const auto above = std::upper_bound(backs_.begin(), backs_.end(), e.key,
+                                      [](std::uint64_t k, const RunKey& r) { return k < r.key; });
+  if (above != backs_.begin()) {  // extend the run ending just below e
+    RunKey& back = *(above - 1);
+    back.key = e.key;
+    runs_[back.run].push_back(e);
+    return;
   }
-}
-
-const QueueEntry& ReadyQueue::top() const noexcept {
-  return heap_first() ? heap_.front() : fifo_.front();
+  if (backs_.size() >= kMaxRuns) {
+    heap_.push_back(e);
+    std::push_heap(heap_.begin(), heap_.end(), after<QueueEntry>);
+    return;
+  }
+  std::uint32_t run;
+  if (spare_.empty()) {
+    run = static_cast<std::uint32_t>(runs_.size());
+    runs_.emplace_back();
+  } else {
+    run = spare_.back();
+    spare_.pop_back();
+  }
+  runs_[run].push_back(e);
+  backs_.insert(backs_.begin(), RunKey{e.key, run});  // e is below every run's last key
+  fronts_.push_back(RunKey{e.key, run});
+  std::push_heap(fronts_.begin(), fronts_.end(), after<RunKey>);
 }
 
 void ReadyQueue::pop() {
-  if (heap_first()) {
-    std::pop_heap(heap_.begin(), heap_.end(), after);
+  --size_;
+  if (from_heap()) {
+    std::pop_heap(heap_.begin(), heap_.end(), after<QueueEntry>);
     heap_.pop_back();
-  } else {
-    fifo_.pop_front();
+    return;
   }
+  const std::uint32_t run = fronts_.front().run;
+  std::deque<QueueEntry>& q = runs_[run];
+  const std::uint64_t last = q.back().key;
+  q.pop_front();
+  std::pop_heap(fronts_.begin(), fronts_.end(), after<RunKey>);
+  if (!q.empty()) {
+    fronts_.back().key = q.front().key;
+    std::push_heap(fronts_.begin(), fronts_.end(), after<RunKey>);
+    return;
+  }
+  fronts_.pop_back();
+  auto at = std::lower_bound(backs_.begin(), backs_.end(), last,
+                             [](const RunKey& r, std::uint64_t k) { return r.key < k; });
+  while (at->run != run) ++at;  // runs may end on equal keys (a task queued again)
+  backs_.erase(at);
+  spare_.push_back(run);
 }
 
 }  // namespace detail
@@ -221,11 +256,11 @@ double Scheduler::estimate(std::uint32_t prefix) const {
 
 RunTask Scheduler::make_run_task(std::uint32_t x, std::uint32_t w) const {
   const TaskRec& t = task(x);
-  RunTask run{t.id, workers_[w].id, {}};
+  RunTask run{t.id, workers_[w].id, {}, x};
   run.deps.reserve(t.deps.size());
   for (std::uint32_t d : t.deps) {
     const TaskRec& dep = task(d);
-    DepLocation loc{dep.id, dep.nbytes, {}};
+    DepLocation loc{dep.id, dep.nbytes, {}, d};
     const std::uint32_t n = std::min(dep.holders.size(), config_.max_holders_listed);
     loc.holders.reserve(n);
     for (std::uint32_t i = 0; i < n; ++i) loc.holders.push_back(workers_[dep.holders[i].worker].id);

@@ -79,6 +79,11 @@ std::uint32_t Scheduler::find_task(TaskId id) const {
   return task_index_.find(id, [this](std::uint32_t x) { return tasks_[x].id; });
 }
 
+std::uint32_t Scheduler::find_task(TaskId id, Handle hint) const {
+  if (hint < tasks_.size() && tasks_[hint].id == id) return hint;
+  return find_task(id);
+}
+
 std::uint32_t Scheduler::find_worker(WorkerId id) const {
   return worker_index_.find(id, [this](std::uint32_t w) { return std::uint64_t{workers_[w].id}; });
 }
@@ -203,7 +208,7 @@ void Scheduler::on(const TaskFinished& e) {
     ++stats_.ignored_events;
     return;
   }
-  const std::uint32_t x = find_task(e.task);
+  const std::uint32_t x = find_task(e.task, e.handle);
   if (x == kNone || task(x).state != TaskState::kProcessing || task(x).worker != w) {
     ++stats_.ignored_events;
     if (x != kNone && task(x).state == TaskState::kMemory && holds(x, w)) return;
@@ -242,14 +247,9 @@ void Scheduler::on(const TaskFailed& e) {
 
 // ---- Queries --------------------------------------------------------------------------
 
-void Scheduler::prefetch(TaskId id, bool record) const noexcept {
-  if (!record) {
-    task_index_.prefetch(id);
-    return;
-  }
-  const std::uint32_t x = task_index_.guess(id);
-  if (x != kNone && x < tasks_.size()) {
-    const char* p = reinterpret_cast<const char*>(&tasks_[x]);
+void Scheduler::prefetch(Handle handle) const noexcept {
+  if (handle < tasks_.size()) {
+    const char* p = reinterpret_cast<const char*>(&tasks_[handle]);
     __builtin_prefetch(p);
     __builtin_prefetch(p + sizeof(TaskRec) - 1);  // a record straddles two lines
   }

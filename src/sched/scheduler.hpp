@@ -154,11 +154,10 @@ class Scheduler {
   void handle(const Tick& e, std::vector<Action>& out);
 
   // A hint for event loops that can look ahead (a batch of received messages, the
-  // simulator's next completions): starts loading what an event about `task` will touch
-  // first, so that the memory latency overlaps other work. Without `record`, the id map's
-  // line; with it, also the task's record, which reads that line (so do that for the
-  // event after next, and the line for the one after). Changes nothing.
-  void prefetch(TaskId task, bool record) const noexcept;
+  // simulator's next completions): starts loading the record of the task an event will
+  // be about (`handle`, from RunTask or DepLocation), so that the memory latency overlaps
+  // other work. Changes nothing.
+  void prefetch(Handle handle) const noexcept;
 
   TaskState state(TaskId task) const;
   // The worker a kProcessing task is assigned to.
@@ -202,6 +201,8 @@ class Scheduler {
   TaskRec& task(std::uint32_t x) { return tasks_[x]; }
   const TaskRec& task(std::uint32_t x) const { return tasks_[x]; }
   std::uint32_t find_task(TaskId id) const;
+  // The record named by `hint` if it is id's, else find_task(id).
+  std::uint32_t find_task(TaskId id, Handle hint) const;
   std::uint32_t find_worker(WorkerId id) const;
   bool valid(detail::Edge e) const;
   std::uint32_t new_task(TaskId id);
@@ -227,7 +228,7 @@ class Scheduler {
   static bool computing(TaskState s);
   void add_holder(std::uint32_t x, std::uint32_t w);
   std::uint32_t replica_of(std::uint32_t x, std::uint32_t w) const;
-  bool holds(std::uint32_t x, std::uint32_t w) const { return replica_of(x, w) != detail::kNone; }
+  bool holds(std::uint32_t x, std::uint32_t w) const;
   void remove_holder(std::uint32_t x, std::uint32_t i);
   void drop_from_worker(std::uint32_t w, std::uint32_t pos);
 
@@ -292,6 +293,11 @@ class Scheduler {
   std::vector<std::string> prefix_names_;
   std::unordered_map<std::string, std::uint32_t> prefix_index_;  // lookups only
 
+  // Objects with more than kHolderScan copies (a broadcast input may be on every worker):
+  // a bit per worker record, so that asking whether a worker holds one is not a scan of
+  // thousands of copies, nor of a worker's thousands of objects (lookups only).
+  static constexpr std::uint32_t kHolderScan = 16;
+  std::unordered_map<std::uint32_t, std::vector<std::uint64_t>> holder_bits_;
   // Erred tasks' errors, by record (lookups only). Shared: one failure errs many dependents.
   std::unordered_map<std::uint32_t, std::shared_ptr<const detail::ErrorInfo>> errors_;
   // The workers that died while a task was assigned to them, for the error that names them

@@ -45,14 +45,12 @@ bool Simulator::running_here(const Completion& c) const {
   return r.epoch == workers_[r.worker].epoch && cancelled_.count(c.seq) == 0;
 }
 
-// Memory the next completions will touch starts loading while this one is handled: the
-// scheduler's record of the next one, and the id-map lines of the root's children, one of
-// which is the completion after it (its record is asked for at the next step, by which
-// time the line has arrived).
+// The scheduler's records of the next completions start loading while this one is
+// handled: the heap's root is the next one, and one of its children the one after.
 void Simulator::prefetch_next() const {
   const std::size_t n = completions_.size();
   for (std::size_t i = 0; i < 3 && i < n; ++i) {
-    scheduler_.prefetch(running_[completions_[i].slot].task, i == 0);
+    scheduler_.prefetch(running_[completions_[i].slot].handle);
   }
 }
 
@@ -189,7 +187,7 @@ void Simulator::apply_run(const RunTask& a) {
     violations_.push_back("RunTask to a worker that is not alive: " + to_string(Action{a}));
     return;
   }
-  Assigned job{a.task, 0, kNoList};
+  Assigned job{a.task, 0, kNoList, a.handle};
   for (const DepLocation& dep : a.deps) {
     if (std::find(dep.holders.begin(), dep.holders.end(), a.worker) != dep.holders.end()) continue;
     if (config_.check) {
@@ -206,7 +204,7 @@ void Simulator::apply_run(const RunTask& a) {
     job.transfer += static_cast<double>(dep.nbytes) / config_.bandwidth;
     if (config_.report_replicas || config_.check) {
       if (job.fetched == kNoList) job.fetched = new_list();
-      lists_[job.fetched].push_back(dep.object);
+      lists_[job.fetched].push_back({dep.object, dep.handle});
     }
   }
   workers_[index].queue.push_back(job);
@@ -228,9 +226,9 @@ void Simulator::try_start(std::uint32_t index) {
       slot = free_running_.back();
       free_running_.pop_back();
     }
-    running_[slot] = Running{job.task, index, w.epoch, job.fetched, outcome};
+    running_[slot] = Running{job.task, index, w.epoch, job.fetched, job.handle, outcome};
     completions_.push_back(Completion{now_ + job.transfer + outcome.duration, seq_++, slot});
-    std::push_heap(completions_.begin(), completions_.end(), later);
+    std::push_heap(completions_.begin(), completions_.end(), Later{});
     ++w.running;
     if (config_.log_starts) starts_.push_back(job.task);
   }
@@ -238,7 +236,7 @@ void Simulator::try_start(std::uint32_t index) {
 
 bool Simulator::step() {
   while (!completions_.empty()) {
-    std::pop_heap(completions_.begin(), completions_.end(), later);
+    std::pop_heap(completions_.begin(), completions_.end(), Later{});
     const Completion c = completions_.back();
     completions_.pop_back();
     const Running r = running_[c.slot];
@@ -261,9 +259,9 @@ bool Simulator::step() {
     }
     --in_flight_;
     if (r.fetched != kNoList) {
-      for (TaskId object : lists_[r.fetched]) {
-        if (config_.check) objects_[r.worker].insert(object);
-        if (config_.report_replicas) deliver(ObjectReplicated{object, id});
+      for (const Fetched& f : lists_[r.fetched]) {
+        if (config_.check) objects_[r.worker].insert(f.object);
+        if (config_.report_replicas) deliver(ObjectReplicated{f.object, id, f.handle});
       }
       free_list(r.fetched);
     }
@@ -271,7 +269,7 @@ bool Simulator::step() {
       deliver(TaskFailed{r.task, id, "simulated failure of task " + std::to_string(r.task)});
     } else {
       if (config_.check) objects_[r.worker].insert(r.task);
-      deliver(TaskFinished{r.task, id, r.outcome.nbytes, r.outcome.duration});
+      deliver(TaskFinished{r.task, id, r.outcome.nbytes, r.outcome.duration, r.handle});
     }
     return true;
   }

@@ -86,6 +86,12 @@ class Simulator {
     TaskId task;
     double transfer;
     std::uint32_t fetched;
+    Handle handle;
+  };
+  // A dependency fetched from another worker, reported with ObjectReplicated.
+  struct Fetched {
+    TaskId object;
+    Handle handle;
   };
   // A worker. Its running tasks live in running_ only; it just counts them. A
   // completion is valid while its worker's epoch (bumped when the worker dies) is
@@ -105,6 +111,7 @@ class Simulator {
     std::uint32_t worker;
     std::uint32_t epoch;
     std::uint32_t fetched;
+    Handle handle;
     SimTask outcome;
   };
   struct Completion {
@@ -112,10 +119,13 @@ class Simulator {
     std::uint64_t seq;
     std::uint32_t slot;  // in running_
   };
-  // Min-heap order on (time, seq).
-  static bool later(const Completion& a, const Completion& b) {
-    return a.time != b.time ? a.time > b.time : a.seq > b.seq;
-  }
+  // Min-heap order on (time, seq). A type, not a function, so that the heap's sifting
+  // inlines it.
+  struct Later {
+    bool operator()(const Completion& a, const Completion& b) const {
+      return a.time != b.time ? a.time > b.time : a.seq > b.seq;
+    }
+  };
 
   template <class E>
   void deliver(const E& e);
@@ -143,11 +153,11 @@ class Simulator {
   // WorkerId -> index in workers_: a flat table for ids below 2^20, a map beyond.
   std::vector<std::uint32_t> small_ids_;
   std::unordered_map<WorkerId, std::uint32_t> worker_index_;  // lookups only
-  std::vector<Completion> completions_;                       // a heap, see later()
+  std::vector<Completion> completions_;                       // a heap, see Later
   std::vector<Running> running_;  // slots, recycled through free_running_
   std::vector<std::uint32_t> free_running_;
   std::unordered_set<std::uint64_t> cancelled_;  // seqs of running tasks cancelled
-  std::vector<std::vector<TaskId>> lists_;       // fetched dependencies, recycled
+  std::vector<std::vector<Fetched>> lists_;      // fetched dependencies, recycled
   std::vector<std::uint32_t> free_lists_;
   std::vector<std::unordered_set<TaskId>> objects_;  // per worker, with config.check only
   std::vector<Action> actions_;

@@ -113,26 +113,45 @@ struct QueueEntry {
   std::uint32_t task;
 };
 
-// Ready tasks of one resource class, lowest key first. Tasks queued in key order (roots at
-// submission, which is the common case) go to a FIFO in O(1); the rest to a binary heap.
+// Ready tasks of one resource class, lowest key first. Tasks arrive in runs of increasing
+// keys: the roots at submission, then each group of dependents a finished task releases
+// (the thousand readers of one input, say), many groups at once and in any order. Each
+// run is kept as a FIFO; a push extends the run whose last key is the highest below its
+// own (a binary search over the runs, ordered by last key: extending one keeps that
+// order), and a pop takes the front of the run with the lowest first key (a heap over
+// the runs). So a push and a pop cost O(log runs), over a few kilobytes, where one binary
+// heap of ten million tasks cost a cache miss per level. Past kMaxRuns runs (keys in no
+// order), tasks go to a binary heap.
 // Entries are not removed when a task leaves the queue another way (cancelled, or a
 // dependency was lost): the owner skips entries whose task is no longer queued with that
 // key.
 class ReadyQueue {
  public:
-  bool empty() const noexcept { return fifo_.empty() && heap_.empty(); }
+  bool empty() const noexcept { return size_ == 0; }
   void push(QueueEntry e);
   // REQUIRES: !empty().
-  const QueueEntry& top() const noexcept;
+  const QueueEntry& top() const noexcept {
+    return from_heap() ? heap_.front() : runs_[fronts_.front().run].front();
+  }
   void pop();
-  std::size_t entries() const noexcept { return fifo_.size() + heap_.size(); }
+  std::size_t entries() const noexcept { return size_; }
 
  private:
-  bool heap_first() const noexcept {
-    return fifo_.empty() || (!heap_.empty() && heap_.front().key < fifo_.front().key);
+  static constexpr std::size_t kMaxRuns = 4096;
+  struct RunKey {
+    std::uint64_t key;  // the run's last key (in backs_) or first key (in fronts_)
+    std::uint32_t run;  // index in runs_
+  };
+  bool from_heap() const noexcept {
+    return fronts_.empty() || (!heap_.empty() && heap_.front().key < fronts_.front().key);
   }
-  std::deque<QueueEntry> fifo_;
+
+  std::vector<std::deque<QueueEntry>> runs_;  // empty ones are listed in spare_
+  std::vector<std::uint32_t> spare_;
+  std::vector<RunKey> backs_;   // the non-empty runs, by last key
+  std::vector<RunKey> fronts_;  // the same runs, a min-heap by first key
   std::vector<QueueEntry> heap_;
+  std::size_t size_ = 0;
 };
 
 struct PrefixStat {

@@ -217,10 +217,26 @@ void Scheduler::cancel(std::uint32_t x) {
 void Scheduler::release_object(std::uint32_t x) {
   TaskRec& t = task(x);
   assert(t.state == TaskState::kMemory);
-  for (const detail::Replica r : t.holders) {
+  // A broadcast input has copies on thousands of workers, and dropping each touches that
+  // worker's record and then its object list: two cache misses in a row. Loading them a
+  // few copies ahead overlaps them.
+  constexpr std::uint32_t kAhead = 8;
+  const std::uint32_t n = t.holders.size();
+  for (std::uint32_t i = 0; i < n; ++i) {
+    if (i + 2 * kAhead < n) {
+      const WorkerRec& W = workers_[t.holders[i + 2 * kAhead].worker];
+      __builtin_prefetch(&W.id);
+      __builtin_prefetch(&W.objects);
+    }
+    if (i + kAhead < n) {
+      const detail::Replica ahead = t.holders[i + kAhead];
+      __builtin_prefetch(&workers_[ahead.worker].objects[ahead.pos]);
+    }
+    const detail::Replica r = t.holders[i];
     emit(FreeObject{t.id, workers_[r.worker].id});
     drop_from_worker(r.worker, r.pos);
   }
+  if (t.holders.size() > kHolderScan) holder_bits_.erase(x);
   t.holders.reset();
   t.state = TaskState::kReleased;
   --stats_.objects;
@@ -275,12 +291,34 @@ void Scheduler::add_holder(std::uint32_t x, std::uint32_t w) {
   W.objects.push_back({x, t.holders.size()});
   t.holders.push_back({w, static_cast<std::uint32_t>(W.objects.size() - 1)});
   W.bytes_held += t.nbytes;
+  if (t.holders.size() <= kHolderScan) return;
+  std::vector<std::uint64_t>& bits = holder_bits_[x];
+  if (bits.size() * 64 < workers_.size()) bits.resize((workers_.size() + 63) / 64);
+  if (t.holders.size() == kHolderScan + 1) {
+    for (const detail::Replica r : t.holders)
+      bits[r.worker / 64] |= std::uint64_t{1} << (r.worker % 64);
+  } else {
+    bits[w / 64] |= std::uint64_t{1} << (w % 64);
+  }
+}
+
+bool Scheduler::holds(std::uint32_t x, std::uint32_t w) const {
+  const TaskRec& t = task(x);
+  if (t.holders.size() <= kHolderScan) {
+    for (const detail::Replica r : t.holders) {
+      if (r.worker == w) return true;
+    }
+    return false;
+  }
+  const std::vector<std::uint64_t>& bits = holder_bits_.at(x);
+  return w / 64 < bits.size() && (bits[w / 64] >> (w % 64) & 1) != 0;
 }
 
 // The index in x's holders of w's copy, or kNone: O(min(copies of x, objects on w)).
 std::uint32_t Scheduler::replica_of(std::uint32_t x, std::uint32_t w) const {
   const TaskRec& t = task(x);
   const WorkerRec& W = workers_[w];
+  if (t.holders.size() > kHolderScan && !holds(x, w)) return kNone;
   if (t.holders.size() <= W.objects.size()) {
     for (std::uint32_t i = 0; i < t.holders.size(); ++i) {
       if (t.holders[i].worker == w) return i;
@@ -296,7 +334,16 @@ std::uint32_t Scheduler::replica_of(std::uint32_t x, std::uint32_t w) const {
 // Removes replica i of x (moving x's last replica into its place).
 void Scheduler::remove_holder(std::uint32_t x, std::uint32_t i) {
   TaskRec& t = task(x);
-  drop_from_worker(t.holders[i].worker, t.holders[i].pos);
+  const std::uint32_t w = t.holders[i].worker;
+  if (t.holders.size() > kHolderScan) {
+    const auto it = holder_bits_.find(x);
+    if (t.holders.size() == kHolderScan + 1) {
+      holder_bits_.erase(it);
+    } else {
+      it->second[w / 64] &= ~(std::uint64_t{1} << (w % 64));
+    }
+  }
+  drop_from_worker(w, t.holders[i].pos);
   const std::uint32_t last = t.holders.size() - 1;
   if (i != last) {
     t.holders[i] = t.holders[last];

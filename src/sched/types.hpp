@@ -23,6 +23,14 @@ inline constexpr TaskId kNoTask = std::numeric_limits<TaskId>::max();
 // A worker process; chosen by whoever starts workers. May be reused after WorkerLeft.
 using WorkerId = std::uint32_t;
 
+// Where the scheduler keeps its record of a task, as given in RunTask and DepLocation. An
+// event about the task may echo it (TaskFinished, ObjectReplicated) to spare the scheduler
+// a lookup by id: at ten million tasks that lookup is a cache miss, a good share of an
+// event's cost. Only a hint: the scheduler checks it against the id, and an event without
+// it (kNoHandle), or with a stale one, is looked up by id as usual.
+using Handle = std::uint32_t;
+inline constexpr Handle kNoHandle = std::numeric_limits<Handle>::max();
+
 // Quantities a task requests and a worker offers, as in Ray. A task is placed only on a
 // worker whose offer, minus what the tasks already assigned there requested, covers the
 // whole request; the request is held until the task finishes, fails or moves.
@@ -120,8 +128,9 @@ struct WorkerLeft {
 struct TaskFinished {
   TaskId task = kNoTask;
   WorkerId worker = 0;
-  std::uint64_t nbytes = 0;  // size of the output object
-  double duration = 0;       // seconds of compute, for the prefix's estimate
+  std::uint64_t nbytes = 0;   // size of the output object
+  double duration = 0;        // seconds of compute, for the prefix's estimate
+  Handle handle = kNoHandle;  // RunTask::handle, echoed
   bool operator==(const TaskFinished&) const = default;
 };
 
@@ -137,6 +146,7 @@ struct TaskFailed {
 struct ObjectReplicated {
   TaskId object = kNoTask;
   WorkerId worker = 0;
+  Handle handle = kNoHandle;  // DepLocation::handle, echoed
   bool operator==(const ObjectReplicated&) const = default;
 };
 
@@ -179,7 +189,10 @@ struct DepLocation {
   TaskId object = kNoTask;
   std::uint64_t nbytes = 0;
   std::vector<WorkerId> holders;
-  bool operator==(const DepLocation&) const = default;
+  Handle handle = kNoHandle;  // a hint, not compared by ==
+  bool operator==(const DepLocation& o) const {
+    return object == o.object && nbytes == o.nbytes && holders == o.holders;
+  }
 };
 
 // Run `task` on `worker`, after fetching the dependencies it does not hold. The scheduler
@@ -188,7 +201,10 @@ struct RunTask {
   TaskId task = kNoTask;
   WorkerId worker = 0;
   std::vector<DepLocation> deps;
-  bool operator==(const RunTask&) const = default;
+  Handle handle = kNoHandle;  // a hint, not compared by ==
+  bool operator==(const RunTask& o) const {
+    return task == o.task && worker == o.worker && deps == o.deps;
+  }
 };
 
 // Stop (or never start) `task` on `worker`, and discard its result.

@@ -163,7 +163,7 @@ void Scheduler::on(const ObjectReplicated& e) {
     ++stats_.ignored_events;
     return;
   }
-  const std::uint32_t x = find_task(e.object);
+  const std::uint32_t x = find_task(e.object, e.handle);
   if (x != kNone && task(x).state == TaskState::kMemory) {
     if (!holds(x, w)) add_holder(x, w);
     return;

@@ -107,6 +107,37 @@ TEST(ReadyQueueTest, PopsInKeyOrderWhateverThePushOrder) {
   EXPECT_TRUE(model.empty());
 }
 
+// Many increasing runs pushed interleaved, as the dependents of many finished tasks are,
+// with keys pushed again (a task queued a second time) and, past the run limit, the heap.
+TEST(ReadyQueueTest, InterleavedRunsPopInKeyOrder) {
+  for (const std::uint32_t runs : {3u, 700u, 9000u}) {
+    ReadyQueue q;
+    std::multimap<std::uint64_t, std::uint32_t> model;
+    std::mt19937_64 rng(runs);
+    std::vector<std::uint64_t> next(runs);
+    for (std::uint32_t r = 0; r < runs; ++r) next[r] = rng() % 1'000'000'000;
+    for (std::uint32_t i = 0; i < 60'000; ++i) {
+      const std::uint32_t r = static_cast<std::uint32_t>(rng() % runs);
+      const std::uint64_t key =
+          rng() % 50 == 0 && !model.empty() ? model.rbegin()->first : (next[r] += 1 + rng() % 5);
+      q.push({key, i});
+      model.emplace(key, i);
+      if (rng() % 4 == 0) {
+        ASSERT_EQ(q.top().key, model.begin()->first) << runs << " runs";
+        model.erase(model.begin());
+        q.pop();
+      }
+      ASSERT_EQ(q.entries(), model.size());
+    }
+    while (!q.empty()) {
+      ASSERT_EQ(q.top().key, model.begin()->first) << runs << " runs";
+      model.erase(model.begin());
+      q.pop();
+    }
+    EXPECT_TRUE(model.empty());
+  }
+}
+
 TEST(ChunkedVecTest, ReferencesSurviveGrowth) {
   ChunkedVec<std::uint64_t> v;
   const std::uint32_t first = v.grow();

@@ -103,6 +103,36 @@ TEST(SimTest, ManyChainsKeepFewObjectsInMemory) {
   EXPECT_LE(sim.peak_in_flight(), 8u);  // threads plus the locality slots
 }
 
+// One input read by tasks on 60 workers: its copies pass the point where the scheduler
+// tracks them with a bitmap, then copies are dropped, workers die and others join while the
+// readers run; every invariant (bitmap included) holds after every event.
+TEST(SimTest, BroadcastInputOnManyWorkers) {
+  Scheduler s;
+  Simulator sim(
+      s,
+      [](TaskId t) {
+        return SimTask{t == 0 ? 0.01 : 0.001 + 0.0001 * static_cast<double>(t % 7), 1000};
+      },
+      SimConfig{.bandwidth = 1e6, .release_on_done = true, .check = true});
+  for (WorkerId w = 0; w < 60; ++w) sim.add_worker(w, 1);
+  sim.submit(ClientSubmit{.task = 0, .prefix = "load", .wanted = false});
+  constexpr TaskId kReaders = 600;
+  for (TaskId t = 1; t <= kReaders; ++t) {
+    sim.submit(ClientSubmit{.task = t, .deps = {0}, .prefix = "read"});
+  }
+  sim.run_until(0.0135);
+  std::uint32_t copies = static_cast<std::uint32_t>(s.holders(0).size());
+  EXPECT_GT(copies, 17u);  // more than Scheduler::kHolderScan
+  for (WorkerId w = 10; w < 20; ++w) sim.send(ObjectDropped{0, w});
+  for (WorkerId w = 20; w < 25; ++w) sim.kill_worker(w);
+  for (WorkerId w = 60; w < 65; ++w) sim.add_worker(w, 1);
+  sim.run();
+  EXPECT_EQ(sim.violations(), std::vector<std::string>{});
+  EXPECT_EQ(sim.done().size(), kReaders);
+  EXPECT_EQ(s.stats().tasks, 0u);
+  EXPECT_EQ(s.stats().objects, 0u);
+}
+
 // A random workload: layers of tasks with random dependencies, some needing a gpu, random
 // failures with retries; between slices of simulated time, random cancels, releases, lost
 // copies, ticks, and workers dying and joining. Returns the action log.
