@@ -6,6 +6,7 @@
 #include <memory>
 #include <typeinfo>
 
+#include "diag/task_error_log.hpp"
 #include "weft/detail/backend.hpp"
 #include "weft/detail/task.hpp"
 
@@ -57,8 +58,13 @@ std::exception_ptr make_task_error(std::exception_ptr e, const std::string& task
   } catch (...) {
     message = "(not derived from std::exception)";
   }
+  std::string worker = backend().worker_name();
+  // Where the task threw is the one place that knows it failed first (its dependents reuse
+  // its error) and costs nothing when tasks succeed. The scheduler logs a cluster's tasks;
+  // these ran in this process, so no one else would.
+  diag::local_task_errors().failed(task_name, worker, type_name, message);
   return std::make_exception_ptr(
-      TaskError(std::move(type_name), std::move(message), task_name, backend().worker_name(), e));
+      TaskError(std::move(type_name), std::move(message), task_name, std::move(worker), e));
 }
 
 }  // namespace detail

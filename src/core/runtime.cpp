@@ -11,6 +11,7 @@
 #include "cluster/local_cluster.hpp"
 #include "core/observe_state.hpp"
 #include "diag/local_observer.hpp"
+#include "diag/task_error_log.hpp"
 #include "exec/inline_executor.hpp"
 #include "exec/thread_pool.hpp"
 #include "net/security.hpp"
@@ -125,6 +126,8 @@ void stop_locked(Global& g) {
     }
   }
   g.owned.reset();
+  // The count of errors left out of the log, while it still belongs to this run.
+  diag::local_task_errors().report(diag::TaskErrorLog::Clock::now(), /*final=*/true);
   g.observed = {};
   g.local.reset();
   g.current.store(nullptr, std::memory_order_release);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "diag/log.hpp"
+#include "diag/task_error_log.hpp"
 #include "net/wire.hpp"
 #include "sched/scheduler.hpp"
 #include "server/observer.hpp"
@@ -27,37 +28,6 @@ using Clock = std::chrono::steady_clock;
 // encoded, behind this marker, so that errors made by the state machine itself (plain text)
 // stay distinguishable.
 std::string encode_error(const net::RemoteError& e);
-
-// A failing map of a million tasks must not flood the log: at most kTaskErrorsPerSecond
-// lines a second, then one line that counts the rest.
-class TaskErrorLog {
- public:
-  void failed(const net::RemoteError& e) {
-    report(Clock::now());
-    if (logged_++ >= kTaskErrorsPerSecond) {
-      ++suppressed_;
-      return;
-    }
-    diag::log_warn("task '%s' failed on %s: %s: %s", e.task_name.c_str(), e.worker.c_str(),
-                   e.type_name.c_str(), e.message.c_str());
-  }
-  // Ends the window once it is over, so the count comes out even when errors stop.
-  void report(Clock::time_point now, bool final = false) {
-    if (!final && now - window_ < std::chrono::seconds(1)) return;
-    if (suppressed_ > 0) {
-      diag::log_warn("%llu more task errors", static_cast<unsigned long long>(suppressed_));
-    }
-    window_ = now;
-    logged_ = 0;
-    suppressed_ = 0;
-  }
-
- private:
-  static constexpr int kTaskErrorsPerSecond = 20;
-  Clock::time_point window_;
-  int logged_ = 0;
-  std::uint64_t suppressed_ = 0;
-};
 
 class Server {
  public:
@@ -141,7 +111,7 @@ class Server {
   // Every worker that ever joined, for errors that name workers which have since died.
   std::unordered_map<std::uint32_t, std::string> worker_names_;
   std::unordered_set<std::string> lost_workers_;  // routes of workers timed out
-  TaskErrorLog task_errors_;
+  diag::TaskErrorLog task_errors_;
 };
 
 }  // namespace weft::server

@@ -104,7 +104,9 @@ void Server::apply_actions() {
     } else if (auto* e = std::get_if<sched::TaskErred>(&a)) {
       net::RemoteError error = error_of(*e);
       if (observer_) observer_->erred(e->task, e->origin, error);
-      if (e->task == e->origin) task_errors_.failed(error);  // not again for each dependent
+      if (e->task == e->origin) {  // not again for each dependent
+        task_errors_.failed(error.task_name, error.worker, error.type_name, error.message);
+      }
       if (auto r = clients_.find(static_cast<std::uint32_t>(e->task >> 48)); r != clients_.end()) {
         out_[r->second].erred.tasks.push_back(net::ErredItem{e->task, std::move(error)});
       }

@@ -1,4 +1,5 @@
-// A program whose tasks all throw, for log_test.sh: the scheduler's log must name them.
+// A program whose tasks all throw, for log_test.sh: the log (the scheduler's, or the
+// program's own on the threads runtime) must name them.
 #include <cstdio>
 #include <stdexcept>
 #include <string>

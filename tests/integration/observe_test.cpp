@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <numeric>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -31,6 +32,19 @@ int explode(int x) {
   return x;
 }
 WEFT_REMOTE(explode);
+
+// A block big enough to travel between workers rather than inside messages; the nap spreads
+// the producers over both workers.
+std::vector<double> make_block(int i) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  return std::vector<double>(std::size_t{20000}, static_cast<double>(i));
+}
+WEFT_REMOTE(make_block);
+
+double sum_pair(const std::vector<double>& a, const std::vector<double>& b) {
+  return std::accumulate(a.begin(), a.end(), 0.0) + std::accumulate(b.begin(), b.end(), 0.0);
+}
+WEFT_REMOTE(sum_pair);
 
 std::string read_file(const std::filesystem::path& p) {
   std::ifstream in(p);
@@ -114,6 +128,73 @@ TEST(Observe, ALocalClusterRecordsInItsScheduler) {
   auto rt = weft::init(c);
   EXPECT_EQ(run_job(500), 41541750);
   check_trace_and_report(500);
+}
+
+// Transfers in a Chrome trace: slices with a sender and a receiver, by (from, to).
+std::map<std::pair<std::string, std::string>, int> transfers(const nlohmann::json& trace) {
+  std::map<std::pair<std::string, std::string>, int> by_pair;
+  for (const auto& e : trace.at("traceEvents")) {
+    if (e.value("ph", "") != "X" || !e.contains("args")) continue;
+    const auto& args = e.at("args");
+    if (args.contains("from") && args.contains("to") && args.contains("bytes")) {
+      ++by_pair[{args.at("from").get<std::string>(), args.at("to").get<std::string>()}];
+    }
+  }
+  return by_pair;
+}
+
+// Consumers of pairs of blocks made on both workers fetch from each other: the transfers
+// reach the trace and the report. They come with the workers' half-second samples, hence
+// the polling; a run whose blocks all happened to land on one worker is tried again, larger.
+TEST(Observe, ALocalClusterRecordsTransfersBetweenWorkers) {
+  weft::Config c = weft::Config::parse("processes:2");
+  c.record = true;
+  auto rt = weft::init(c);
+  const auto trace_path = temp_path("transfers.json");
+  const auto report_path = temp_path("transfers.html");
+  nlohmann::json trace = {{"traceEvents", nlohmann::json::array()}};
+  for (int n = 16; n <= 256 && transfers(trace).empty(); n *= 4) {
+    std::vector<weft::Ref<std::vector<double>>> blocks;
+    for (int i = 0; i < n; ++i) blocks.push_back(weft::remote(make_block, i));
+    std::vector<weft::Ref<double>> sums;
+    for (int i = 0; i + 1 < n; ++i)
+      sums.push_back(weft::remote(sum_pair, blocks[i], blocks[i + 1]));
+    double total = 0;
+    for (double s : weft::get(sums)) total += s;
+    EXPECT_EQ(total, 20000.0 * (n - 1) * (n - 1));  // the sum of 2i + 1 for i < n - 1
+    for (int i = 0; i < 20 && transfers(trace).empty(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      weft::save_trace(trace_path.string());
+      trace = nlohmann::json::parse(read_file(trace_path));
+    }
+  }
+  const auto by_pair = transfers(trace);
+  ASSERT_FALSE(by_pair.empty()) << "no transfer in the trace: " << trace.dump().substr(0, 2000);
+  for (const auto& [pair, count] : by_pair) {
+    EXPECT_NE(pair.first, pair.second) << "a transfer from a worker to itself";
+    EXPECT_TRUE(pair.first.rfind("worker-", 0) == 0 && pair.second.rfind("worker-", 0) == 0)
+        << pair.first << " -> " << pair.second;
+  }
+  // The trace names the transfers' track.
+  bool track = false;
+  for (const auto& e : trace.at("traceEvents")) {
+    track = track || (e.value("ph", "") == "M" && e.value("name", "") == "thread_name" &&
+                      e.at("args").value("name", "") == "transfers");
+  }
+  EXPECT_TRUE(track);
+
+  weft::save_report(report_path.string());
+  const std::string report = read_file(report_path);
+  const auto at = report.find("<h2>Transfers</h2>\n<div class=\"meta\">");
+  ASSERT_NE(at, std::string::npos) << report.substr(0, 2000);
+  const std::string meta = report.substr(at, report.find("</div>", at) - at);
+  EXPECT_EQ(meta.find(">0 transfers"), std::string::npos) << meta;
+  // One row per (from, to) pair, after the heading row.
+  EXPECT_NE(report.find("<th>from</th><th>to</th>", at), std::string::npos) << meta;
+  EXPECT_NE(report.find("<tr><td>" + by_pair.begin()->first.first + "</td>", at),
+            std::string::npos);
+  std::filesystem::remove(trace_path);
+  std::filesystem::remove(report_path);
 }
 
 TEST(Observe, ALocalClusterThatRecordsNothingSaysSo) {
