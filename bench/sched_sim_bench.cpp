@@ -7,8 +7,9 @@
 // only the sinks, chain ends and tree roots, and releases each as soon as it is done.
 //
 // Printed per shape:
-//   placements/s  scheduling decisions (RunTask actions) per second, of wall time and of
-//                 CPU time (the machine may be shared); scheduler and simulator together
+//   placements/s  scheduling decisions (RunTask actions) per second, of wall time, of CPU
+//                 time (the machine may be shared) and of user CPU time (see cpu_seconds);
+//                 scheduler and simulator together
 //   actions/s     every action emitted (RunTask, FreeObject, TaskDone, steals...) per second
 //   memory/task   peak RSS growth (VmHWM) over the run; heap in use once every task is
 //                 submitted (mallinfo2); the scheduler's own estimate of its containers
@@ -18,6 +19,7 @@
 //                        [--width N] [--chain N] [--leaves N] [--no-fork]
 // CI runs a tiny version, e.g. --tasks 20000 --workers 100.
 #include <malloc.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -65,12 +67,22 @@ void reset_peak_rss() {
   clear << "5";
 }
 
-// CPU seconds of this process: the machine may be shared, so rates are also given per CPU
-// second, which other processes barely disturb.
-double cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+// CPU seconds of this process, in user and kernel mode: the machine may be shared, so
+// rates are also given per CPU second, which other processes barely disturb. The kernel's
+// share is almost all the zeroing of fresh pages for the records, whose cost on this VM
+// swings with the host (first touches of guest memory fault on the host too), so user
+// seconds are the steadier figure for comparing two builds.
+struct Cpu {
+  double user = 0;
+  double sys = 0;
+};
+Cpu cpu_seconds() {
+  rusage r{};
+  getrusage(RUSAGE_SELF, &r);
+  auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return Cpu{seconds(r.ru_utime), seconds(r.ru_stime)};
 }
 
 std::uint64_t heap_in_use() {
@@ -159,10 +171,10 @@ int run_shape(const Options& o) {
         if (fanout && t % group == 0) task.nbytes = 1'000'000;
         return task;
       },
-      SimConfig{.release_on_done = true});
+      SimConfig{.release_on_done = true, .time_scheduler = true});
   for (WorkerId w = 0; w < o.workers; ++w) sim.add_worker(w, o.threads);
 
-  const double cpu0 = cpu_seconds();
+  const Cpu cpu0 = cpu_seconds();
   const auto t0 = Clock::now();
   std::uint64_t tasks = 0;
   const std::uint64_t wanted = submit_graph(o, sim, tasks);
@@ -171,9 +183,13 @@ int run_shape(const Options& o) {
   const std::size_t sched_bytes = s.memory_bytes();
   sim.run();
   const auto t2 = Clock::now();
-  const double cpu = cpu_seconds() - cpu0;
+  const Cpu cpu1 = cpu_seconds();
+  const double user = cpu1.user - cpu0.user;
+  const double sys = cpu1.sys - cpu0.sys;
+  const double cpu = user + sys;
   const std::uint64_t rss1 = peak_rss();
 
+  const double in_scheduler = sim.scheduler_seconds();
   const Stats& st = s.stats();
   const double submit_s = std::chrono::duration<double>(t1 - t0).count();
   const double run_s = std::chrono::duration<double>(t2 - t1).count();
@@ -182,18 +198,21 @@ int run_shape(const Options& o) {
   const bool ok = sim.done().size() == wanted && st.tasks == 0 && st.placements >= tasks;
   std::printf(
       "%s: %llu tasks, %llu placements, %llu actions, %llu events\n"
-      "  wall %.2f s (submit %.2f, run %.2f), cpu %.2f s\n"
-      "  placements/s %.0f wall, %.0f cpu; actions/s %.0f wall, %.0f cpu\n"
+      "  wall %.2f s (submit %.2f, run %.2f), cpu %.2f s (user %.2f, sys %.2f)\n"
+      "  placements/s %.0f wall, %.0f cpu, %.0f user cpu; actions/s %.0f wall, %.0f cpu\n"
+      "  in the scheduler alone: %.2f s, placements/s %.0f, actions/s %.0f\n"
       "  memory per task: %.0f B peak RSS growth, %.0f B heap after submission, %.0f B "
       "scheduler records and maps\n"
       "  simulated %.3f s, peak %llu objects in memory, %llu steals; results %s\n",
       o.shape.c_str(), static_cast<unsigned long long>(tasks),
       static_cast<unsigned long long>(st.placements), static_cast<unsigned long long>(st.actions),
-      static_cast<unsigned long long>(st.events), wall, submit_s, run_s, cpu,
+      static_cast<unsigned long long>(st.events), wall, submit_s, run_s, cpu, user, sys,
       static_cast<double>(st.placements) / wall, static_cast<double>(st.placements) / cpu,
-      static_cast<double>(st.actions) / wall, static_cast<double>(st.actions) / cpu,
-      static_cast<double>(rss1 - rss0) / n, static_cast<double>(heap1 - heap0) / n,
-      static_cast<double>(sched_bytes) / n, sim.now(),
+      static_cast<double>(st.placements) / user, static_cast<double>(st.actions) / wall,
+      static_cast<double>(st.actions) / cpu, in_scheduler,
+      static_cast<double>(st.placements) / in_scheduler,
+      static_cast<double>(st.actions) / in_scheduler, static_cast<double>(rss1 - rss0) / n,
+      static_cast<double>(heap1 - heap0) / n, static_cast<double>(sched_bytes) / n, sim.now(),
       static_cast<unsigned long long>(st.peak_objects),
       static_cast<unsigned long long>(st.steals_confirmed), ok ? "complete" : "INCOMPLETE");
   std::fflush(stdout);

@@ -261,8 +261,8 @@ RunTask Scheduler::make_run_task(std::uint32_t x, std::uint32_t w) const {
   for (std::uint32_t d : t.deps) {
     const TaskRec& dep = task(d);
     DepLocation loc{dep.id, dep.nbytes, {}, d};
-    const std::uint32_t n = std::min(dep.holders.size(), config_.max_holders_listed);
-    loc.holders.reserve(n);
+    const std::uint32_t n =
+        std::min({dep.holders.size(), config_.max_holders_listed, HolderList::kMaxHolders});
     for (std::uint32_t i = 0; i < n; ++i) loc.holders.push_back(workers_[dep.holders[i].worker].id);
     run.deps.push_back(std::move(loc));
   }

@@ -80,8 +80,9 @@ struct Config {
   // beyond, a sample of sample_size of them.
   std::uint32_t consider_all_below = 32;
   std::uint32_t sample_size = 4;
-  // At most this many holders per dependency are scanned by placement and listed in RunTask.
-  std::uint32_t max_holders_listed = 8;
+  // At most this many holders per dependency are scanned by placement and listed in RunTask
+  // (at most HolderList::kMaxHolders).
+  std::uint32_t max_holders_listed = HolderList::kMaxHolders;
   // A task assigned to this many workers that died, plus its retries left, is erred (Dask's
   // allowed-failures): it probably kills them.
   std::uint32_t allowed_losses = 3;
@@ -230,6 +231,9 @@ class Scheduler {
   std::uint32_t replica_of(std::uint32_t x, std::uint32_t w) const;
   bool holds(std::uint32_t x, std::uint32_t w) const;
   void remove_holder(std::uint32_t x, std::uint32_t i);
+  static constexpr std::uint32_t kAhead = 8;  // loop iterations between prefetch stages
+  void prefetch_copy(detail::Replica r, int stage) const;
+  void prefetch_frees(const detail::SmallVec<std::uint32_t, 2>& deps, std::uint32_t i) const;
   void drop_from_worker(std::uint32_t w, std::uint32_t pos);
 
   // Placement (placement.cpp).

@@ -2,6 +2,10 @@
 #include "sched/sim.hpp"
 
 #include <algorithm>
+#include <bit>
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#endif
 #include <utility>
 
 namespace weft::sched {
@@ -9,6 +13,16 @@ namespace weft::sched {
 namespace {
 constexpr WorkerId kSmallIds = 1u << 20;
 constexpr std::uint32_t kAbsent = ~0u;
+
+// The time-stamp counter: a few cycles to read, where a clock call costs tens of
+// nanoseconds, a good share of a scheduler event.
+std::uint64_t ticks() {
+#if defined(__x86_64__) || defined(__i386__)
+  return __rdtsc();
+#else
+  return 0;
+#endif
+}
 }  // namespace
 
 Simulator::Simulator(Scheduler& scheduler, Model model, SimConfig config)
@@ -32,7 +46,7 @@ std::uint32_t Simulator::new_list() {
   }
   const std::uint32_t list = free_lists_.back();
   free_lists_.pop_back();
-  lists_[list].clear();
+  lists_[list].truncate(0);
   return list;
 }
 
@@ -48,10 +62,48 @@ bool Simulator::running_here(const Completion& c) const {
 // The scheduler's records of the next completions start loading while this one is
 // handled: the heap's root is the next one, and one of its children the one after.
 void Simulator::prefetch_next() const {
-  const std::size_t n = completions_.size();
-  for (std::size_t i = 0; i < 3 && i < n; ++i) {
-    scheduler_.prefetch(running_[completions_[i].slot].handle);
+  const std::size_t n = std::min<std::size_t>(completions_.size(), 5);
+  for (std::size_t i = 0; i < n; ++i) {
+    const Completion& c = completions_[i];
+    scheduler_.prefetch(c.handle);
+    __builtin_prefetch(&running_[c.slot]);
+    __builtin_prefetch(&workers_[c.worker]);
   }
+}
+
+void Simulator::push_completion(const Completion& c) {
+  std::size_t i = completions_.size();
+  completions_.push_back(c);
+  while (i > 0) {
+    const std::size_t parent = (i - 1) / 4;
+    if (!earlier(c, completions_[parent])) break;
+    completions_[i] = completions_[parent];
+    i = parent;
+  }
+  completions_[i] = c;
+}
+
+Simulator::Completion Simulator::pop_completion() {
+  const Completion top = completions_.front();
+  const Completion last = completions_.back();
+  completions_.pop_back();
+  const std::size_t n = completions_.size();
+  if (n == 0) return top;
+  std::size_t i = 0;
+  for (;;) {
+    const std::size_t first = 4 * i + 1;
+    if (first >= n) break;
+    std::size_t best = first;
+    const std::size_t end = std::min(first + 4, n);
+    for (std::size_t k = first + 1; k < end; ++k) {
+      if (earlier(completions_[k], completions_[best])) best = k;
+    }
+    if (!earlier(completions_[best], last)) break;
+    completions_[i] = completions_[best];
+    i = best;
+  }
+  completions_[i] = last;
+  return top;
 }
 
 void Simulator::add_worker(WorkerId id, std::uint32_t nthreads, Resources resources,
@@ -112,7 +164,17 @@ void Simulator::deliver(const E& e) {
 template <class E>
 void Simulator::dispatch(const E& e) {
   ++events_;
-  scheduler_.handle(e, actions_);
+  if (config_.time_scheduler) {
+    const std::uint64_t start = ticks();
+    if (first_tick_ == 0) {
+      first_tick_ = start;
+      first_time_ = std::chrono::steady_clock::now();
+    }
+    scheduler_.handle(e, actions_);
+    scheduler_ticks_ += ticks() - start;
+  } else {
+    scheduler_.handle(e, actions_);
+  }
   if (config_.check) {
     std::string broken = scheduler_.check_invariants();
     if (!broken.empty()) violations_.push_back(to_string(Event{e}) + ": " + broken);
@@ -227,8 +289,8 @@ void Simulator::try_start(std::uint32_t index) {
       free_running_.pop_back();
     }
     running_[slot] = Running{job.task, index, w.epoch, job.fetched, job.handle, outcome};
-    completions_.push_back(Completion{now_ + job.transfer + outcome.duration, seq_++, slot});
-    std::push_heap(completions_.begin(), completions_.end(), Later{});
+    const double end = std::max(0.0, now_ + job.transfer + outcome.duration);
+    push_completion(Completion{std::bit_cast<std::uint64_t>(end), seq_++, slot, index, job.handle});
     ++w.running;
     if (config_.log_starts) starts_.push_back(job.task);
   }
@@ -236,9 +298,7 @@ void Simulator::try_start(std::uint32_t index) {
 
 bool Simulator::step() {
   while (!completions_.empty()) {
-    std::pop_heap(completions_.begin(), completions_.end(), Later{});
-    const Completion c = completions_.back();
-    completions_.pop_back();
+    const Completion c = pop_completion();
     const Running r = running_[c.slot];
     free_running_.push_back(c.slot);
     VWorker& w = workers_[r.worker];
@@ -248,7 +308,7 @@ bool Simulator::step() {
       continue;
     }
     prefetch_next();
-    now_ = c.time;
+    now_ = std::bit_cast<double>(c.when);
     --w.running;
     const bool cancelled = !cancelled_.empty() && cancelled_.erase(c.seq) != 0;
     const WorkerId id = w.id;
@@ -276,13 +336,20 @@ bool Simulator::step() {
   return false;
 }
 
+double Simulator::scheduler_seconds() const {
+  const std::uint64_t elapsed = ticks() - first_tick_;
+  if (first_tick_ == 0 || elapsed == 0) return 0;
+  const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - first_time_;
+  return static_cast<double>(scheduler_ticks_) * seconds.count() / static_cast<double>(elapsed);
+}
+
 void Simulator::run() {
   while (step()) {
   }
 }
 
 void Simulator::run_until(double t) {
-  while (!completions_.empty() && completions_.front().time <= t) step();
+  while (!completions_.empty() && std::bit_cast<double>(completions_.front().when) <= t) step();
   now_ = std::max(now_, t);
 }
 

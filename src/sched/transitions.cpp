@@ -127,7 +127,11 @@ void Scheduler::finish(std::uint32_t x, std::uint32_t w, std::uint64_t nbytes, b
   stats_.peak_objects = std::max(stats_.peak_objects, stats_.objects);
   stats_.peak_bytes = std::max(stats_.peak_bytes, stats_.bytes);
   if (notify && (t.flags & kWanted) != 0) emit(TaskDone{t.id, workers_[w].id, nbytes});
-  for (std::uint32_t d : t.deps) unneeded(d);
+  const std::uint32_t n = t.deps.size();
+  for (std::uint32_t i = 0; i < n; ++i) {
+    if (n > kAhead) prefetch_frees(t.deps, i);
+    unneeded(t.deps[i]);
+  }
   for (const detail::Edge e : t.dependents) {
     if (!valid(e)) continue;
     TaskRec& y = task(e.task);
@@ -217,21 +221,10 @@ void Scheduler::cancel(std::uint32_t x) {
 void Scheduler::release_object(std::uint32_t x) {
   TaskRec& t = task(x);
   assert(t.state == TaskState::kMemory);
-  // A broadcast input has copies on thousands of workers, and dropping each touches that
-  // worker's record and then its object list: two cache misses in a row. Loading them a
-  // few copies ahead overlaps them.
-  constexpr std::uint32_t kAhead = 8;
   const std::uint32_t n = t.holders.size();
   for (std::uint32_t i = 0; i < n; ++i) {
-    if (i + 2 * kAhead < n) {
-      const WorkerRec& W = workers_[t.holders[i + 2 * kAhead].worker];
-      __builtin_prefetch(&W.id);
-      __builtin_prefetch(&W.objects);
-    }
-    if (i + kAhead < n) {
-      const detail::Replica ahead = t.holders[i + kAhead];
-      __builtin_prefetch(&workers_[ahead.worker].objects[ahead.pos]);
-    }
+    if (i + 2 * kAhead < n) prefetch_copy(t.holders[i + 2 * kAhead], 2);
+    if (i + kAhead < n) prefetch_copy(t.holders[i + kAhead], 1);
     const detail::Replica r = t.holders[i];
     emit(FreeObject{t.id, workers_[r.worker].id});
     drop_from_worker(r.worker, r.pos);
@@ -242,6 +235,39 @@ void Scheduler::release_object(std::uint32_t x) {
   --stats_.objects;
   stats_.bytes -= t.nbytes;
   maybe_forget(x);
+}
+
+// Dropping a copy touches its worker's record and then that worker's entry for it: two
+// cache misses in a row, for each of the thousands of copies of a broadcast input or of a
+// fan-in's inputs. Loops that free many load them ahead, in stages: the worker's record
+// (stage 2), then the entry (stage 1, once the record has arrived).
+void Scheduler::prefetch_copy(detail::Replica r, int stage) const {
+  const WorkerRec& W = workers_[r.worker];
+  if (stage == 2) {
+    __builtin_prefetch(&W.id);
+    __builtin_prefetch(&W.objects);
+  } else {
+    __builtin_prefetch(&W.objects[r.pos]);
+  }
+}
+
+// For a loop over a finished task's dependencies, each of which may now be freed: their
+// records 4 * kAhead ahead, then their copies' holder lists, then prefetch_copy's stages.
+void Scheduler::prefetch_frees(const detail::SmallVec<std::uint32_t, 2>& deps,
+                               std::uint32_t i) const {
+  const std::uint32_t n = deps.size();
+  if (i + 4 * kAhead < n) {
+    const char* p = reinterpret_cast<const char*>(&task(deps[i + 4 * kAhead]));
+    __builtin_prefetch(p);
+    __builtin_prefetch(p + sizeof(TaskRec) - 1);
+  }
+  if (i + 3 * kAhead < n) __builtin_prefetch(task(deps[i + 3 * kAhead]).holders.data());
+  for (const int stage : {2, 1}) {
+    if (i + stage * kAhead >= n) continue;
+    const TaskRec& d = task(deps[i + stage * kAhead]);
+    for (std::uint32_t h = 0; h < d.holders.size() && h < 2; ++h)
+      prefetch_copy(d.holders[h], stage);
+  }
 }
 
 void Scheduler::maybe_forget(std::uint32_t x) {

@@ -8,7 +8,7 @@ namespace weft::sched {
 namespace {
 
 template <class T>
-void print_list(std::ostream& os, const std::vector<T>& items) {
+void print_list(std::ostream& os, const T& items) {
   os << '{';
   for (std::size_t i = 0; i < items.size(); ++i) os << (i ? "," : "") << items[i];
   os << '}';

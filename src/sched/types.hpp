@@ -4,7 +4,11 @@
 // field. The scheduler itself is in scheduler.hpp.
 #pragma once
 
+#include <algorithm>
+#include <array>
+#include <cassert>
 #include <cstdint>
+#include <initializer_list>
 #include <iosfwd>
 #include <limits>
 #include <string>
@@ -183,12 +187,41 @@ using Event = std::variant<ClientSubmit, ClientPut, ClientRelease, ClientCancel,
 
 // ---- Actions: what the caller must do -------------------------------------------------
 
+// Up to kMaxHolders workers, inline: a RunTask allocates nothing per dependency (one
+// allocation each was a tenth of the scheduler simulation's instructions).
+class HolderList {
+ public:
+  static constexpr std::uint32_t kMaxHolders = 8;
+  HolderList() = default;
+  // REQUIRES: at most kMaxHolders ids.
+  HolderList(std::initializer_list<WorkerId> ids) {
+    for (WorkerId id : ids) push_back(id);
+  }
+  // REQUIRES: size() < kMaxHolders.
+  void push_back(WorkerId id) {
+    assert(n_ < kMaxHolders);
+    ids_[n_++] = id;
+  }
+  std::uint32_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  const WorkerId* begin() const { return ids_.data(); }
+  const WorkerId* end() const { return ids_.data() + n_; }
+  WorkerId operator[](std::uint32_t i) const { return ids_[i]; }
+  bool operator==(const HolderList& o) const {
+    return std::equal(begin(), end(), o.begin(), o.end());
+  }
+
+ private:
+  std::array<WorkerId, kMaxHolders> ids_{};
+  std::uint32_t n_ = 0;
+};
+
 // Where a dependency can be read from: some of the workers holding it (at most
 // Config::max_holders_listed, producer first).
 struct DepLocation {
   TaskId object = kNoTask;
   std::uint64_t nbytes = 0;
-  std::vector<WorkerId> holders;
+  HolderList holders;
   Handle handle = kNoHandle;  // a hint, not compared by ==
   bool operator==(const DepLocation& o) const {
     return object == o.object && nbytes == o.nbytes && holders == o.holders;

@@ -82,7 +82,8 @@ void Server::apply_actions() {
       item.call = call->second.call;
       if (observer_) observer_->running(run->task);
       for (const sched::DepLocation& d : run->deps) {
-        item.deps.push_back(net::Location{d.object, d.nbytes, d.holders});
+        item.deps.push_back(
+            net::Location{d.object, d.nbytes, {d.holders.begin(), d.holders.end()}});
       }
       out_[route->second].run.tasks.push_back(std::move(item));
     } else if (auto* c = std::get_if<sched::CancelOnWorker>(&a)) {
