@@ -203,13 +203,17 @@ void Scheduler::on(const ClientCancel& e) {
 // after its worker was presumed dead) is discarded: the worker is told to free the copy,
 // unless it is already a known holder.
 void Scheduler::on(const TaskFinished& e) {
-  const std::uint32_t w = find_worker(e.worker);
+  const std::uint32_t x = find_task(e.task, e.handle);
+  // Usually the worker the task is assigned to reports it: then its record is known
+  // without a lookup by id.
+  const bool expected = x != kNone && task(x).state == TaskState::kProcessing &&
+                        workers_[task(x).worker].id == e.worker;
+  const std::uint32_t w = expected ? task(x).worker : find_worker(e.worker);
   if (w == kNone) {
     ++stats_.ignored_events;
     return;
   }
-  const std::uint32_t x = find_task(e.task, e.handle);
-  if (x == kNone || task(x).state != TaskState::kProcessing || task(x).worker != w) {
+  if (!expected) {
     ++stats_.ignored_events;
     if (x != kNone && task(x).state == TaskState::kMemory && holds(x, w)) return;
     emit(FreeObject{e.task, e.worker});
