@@ -2,47 +2,59 @@
 // both allocation-free once grown, so that feeding allocates nothing in the steady state.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
 namespace weft::diag::detail {
 
-// The newest `capacity` items pushed, oldest first. Grows like a vector up to the capacity,
-// then overwrites the oldest.
+// The newest `capacity` items pushed, oldest first. Grows a chunk at a time up to the
+// capacity, then overwrites the oldest. Chunks, not one vector: doubling a vector of a
+// million records copies them into fresh memory each time, and on a fresh scheduler that
+// first touch of pages (kernel zeroing, host faults) cost more than the recording itself.
 template <class T>
 class Ring {
  public:
+  static constexpr std::size_t kChunk = 4096;
+
   explicit Ring(std::size_t capacity) : capacity_(capacity) {}
 
-  std::size_t size() const noexcept { return items_.size(); }
-  bool empty() const noexcept { return items_.empty(); }
+  std::size_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
   const T& operator[](std::size_t i) const noexcept {
     std::size_t j = head_ + i;
-    if (j >= items_.size()) j -= items_.size();
-    return items_[j];
+    if (j >= size_) j -= size_;
+    return chunks_[j / kChunk][j % kChunk];
   }
-  const T& back() const noexcept { return (*this)[items_.size() - 1]; }
+  const T& back() const noexcept { return (*this)[size_ - 1]; }
 
   void push(const T& item) {
-    if (items_.size() < capacity_) {
-      items_.push_back(item);
+    if (size_ < capacity_) {
+      if (size_ % kChunk == 0) {
+        chunks_.emplace_back();
+        chunks_.back().reserve(std::min(kChunk, capacity_ - size_));
+      }
+      chunks_.back().push_back(item);
+      ++size_;
       return;
     }
     if (capacity_ == 0) return;
-    items_[head_] = item;
+    chunks_[head_ / kChunk][head_ % kChunk] = item;
     if (++head_ == capacity_) head_ = 0;
   }
 
   // Drops everything (tests shrink the bound this way).
   void reset(std::size_t capacity) {
-    items_.clear();
+    chunks_.clear();
+    size_ = 0;
     head_ = 0;
     capacity_ = capacity;
   }
 
  private:
-  std::vector<T> items_;
+  std::vector<std::vector<T>> chunks_;
+  std::size_t size_ = 0;
   std::size_t head_ = 0;  // index of the oldest once full
   std::size_t capacity_;
 };

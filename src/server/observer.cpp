@@ -24,45 +24,46 @@ void Observer::submitted(std::uint64_t id, diag::NameId name,
 }
 
 void Observer::flush() {
-  if (!submitted_.empty()) {
-    recorder_.submitted(submitted_, submitted_names_, submitted_deps_);
-    submitted_.clear();
-    submitted_names_.clear();
-    submitted_deps_.clear();
-  }
-  if (!running_.empty()) {
-    recorder_.running(running_);
-    running_.clear();
-  }
-  if (!forgotten_.empty()) {
-    recorder_.forgotten(forgotten_);
-    forgotten_.clear();
-  }
+  if (submitted_.empty() && running_.empty() && forgotten_.empty()) return;
+  feed_.post([this, submitted = std::move(submitted_), names = std::move(submitted_names_),
+              deps = std::move(submitted_deps_), running = std::move(running_),
+              forgotten = std::move(forgotten_)] {
+    if (!submitted.empty()) recorder_.submitted(submitted, names, deps);
+    if (!running.empty()) recorder_.running(running);
+    if (!forgotten.empty()) recorder_.forgotten(forgotten);
+  });
+  submitted_.clear();  // moved from: valid, and now empty for sure
+  submitted_names_.clear();
+  submitted_deps_.clear();
+  running_.clear();
+  forgotten_.clear();
 }
 
-diag::TaskRecord Observer::record(std::uint32_t worker, std::uint64_t id, diag::NameId name,
+diag::NameId Observer::worker_name(std::uint32_t id) {
+  auto w = workers_.find(id);
+  return w != workers_.end() ? w->second.name : recorder_.intern("worker " + std::to_string(id));
+}
+
+diag::TaskRecord Observer::record(diag::NameId worker, std::uint64_t id, diag::NameId name,
                                   const net::Execution& run, bool ok) {
-  auto w = workers_.find(worker);
-  const diag::NameId worker_name =
-      w != workers_.end() ? w->second.name : recorder_.intern("worker " + std::to_string(worker));
-  return diag::TaskRecord{id, name, worker_name, run.thread, run.start, run.start + run.duration,
-                          ok};
+  return diag::TaskRecord{id, name, worker, run.thread, run.start, run.start + run.duration, ok};
 }
 
 void Observer::failed_run(std::uint32_t worker, std::uint64_t id, diag::NameId name,
                           const net::Execution& run) {
   flush();                     // the task's submission and start come first
   if (run.start <= 0) return;  // it never ran: its error alone is recorded
-  const diag::TaskRecord r = record(worker, id, name, run, false);
-  recorder_.finished({&r, 1});
+  const diag::TaskRecord r = record(worker_name(worker), id, name, run, false);
+  feed_.post([this, r] { recorder_.finished({&r, 1}); });
 }
 
 void Observer::erred(std::uint64_t id, std::uint64_t origin, const net::RemoteError& error) {
   flush();
-  recorder_.failed(id,
-                   diag::ErrorRecord{error.task_name, error.type_name, error.message, error.worker,
-                                     diag::wall_time()},
-                   id == origin);
+  diag::ErrorRecord e{error.task_name, error.type_name, error.message, error.worker,
+                      diag::wall_time()};
+  feed_.post([this, id, e = std::move(e), listed = id == origin]() mutable {
+    recorder_.failed(id, std::move(e), listed);
+  });
 }
 
 void Observer::worker_joined(const net::WorkerInfo& info, std::uint64_t memory_limit) {
@@ -97,16 +98,13 @@ void Observer::metrics(std::uint32_t worker, const net::WorkerMetrics& m) {
   std::vector<diag::TransferRecord> transfers;
   transfers.reserve(m.transfers.size());
   for (const net::Transfer& t : m.transfers) {
-    auto from = workers_.find(t.from);
-    const diag::NameId from_name = from != workers_.end()
-                                       ? from->second.name
-                                       : recorder_.intern("worker " + std::to_string(t.from));
-    transfers.push_back(diag::TransferRecord{from_name, w.name, t.bytes, t.start, t.end});
+    transfers.push_back(diag::TransferRecord{worker_name(t.from), w.name, t.bytes, t.start, t.end});
   }
-  recorder_.transferred(transfers);
+  feed_.post([this, transfers = std::move(transfers)] { recorder_.transferred(transfers); });
 }
 
-net::Report Observer::report(const std::string& format) const {
+net::Report Observer::report(const std::string& format) {
+  feed_.sync();
   if (format == "trace") return net::Report{recorder_.chrome_trace_json(), ""};
   if (format == "report") return net::Report{recorder_.html_report(), ""};
   if (format == "snapshot") return net::Report{recorder_.snapshot_json(0), ""};

@@ -3,8 +3,8 @@
 // Feeds a diag::Recorder with what the scheduler server sees (submissions, tasks sent to
 // workers, executions and errors workers report, workers' samples) and serves it on the
 // dashboard's HTTP port when asked. The server calls it only when recording is on, and in
-// batches (one call per message or per loop turn), which keeps its cost under 5% of the
-// no-op task throughput.
+// batches (one call per message or per loop turn); the recorder applies them on a thread
+// of its own (RecordFeed), so the scheduler's loop pays little more than the batching.
 #pragma once
 
 #include <chrono>
@@ -17,6 +17,7 @@
 
 #include "diag/recorder.hpp"
 #include "net/protocol.hpp"
+#include "server/record_feed.hpp"
 
 namespace weft::diag {
 class DashboardServer;
@@ -53,11 +54,13 @@ class Observer {
   template <class NameOf>
   void finished(std::uint32_t worker, std::span<const net::Result> results, NameOf&& name_of) {
     flush();  // their submission and start come first
-    records_.clear();
+    std::vector<diag::TaskRecord> records;
+    records.reserve(results.size());
+    const diag::NameId where = worker_name(worker);
     for (const net::Result& r : results) {
-      records_.push_back(record(worker, r.id, name_of(r.id), r.run, true));
+      records.push_back(record(where, r.id, name_of(r.id), r.run, true));
     }
-    recorder_.finished(records_);
+    feed_.post([this, records = std::move(records)] { recorder_.finished(records); });
   }
   void failed_run(std::uint32_t worker, std::uint64_t id, diag::NameId name,
                   const net::Execution& run);
@@ -78,11 +81,12 @@ class Observer {
       w.sample.running = running_of(id);
       table.push_back(w.sample);
     }
-    recorder_.workers(std::move(table));
+    feed_.post([this, table = std::move(table)]() mutable { recorder_.workers(std::move(table)); });
   }
 
-  // "trace", "report" or "snapshot", as net::ReportQuery asks.
-  net::Report report(const std::string& format) const;
+  // "trace", "report" or "snapshot", as net::ReportQuery asks, with everything the server
+  // has told the observer so far.
+  net::Report report(const std::string& format);
 
  private:
   struct WorkerView {
@@ -91,8 +95,10 @@ class Observer {
     double cpu_seconds = 0;  // at the last sample
     std::chrono::steady_clock::time_point sampled;
   };
-  diag::TaskRecord record(std::uint32_t worker, std::uint64_t id, diag::NameId name,
-                          const net::Execution& run, bool ok);
+  // The name number of worker `id`, as it said hello (or a made-up one).
+  diag::NameId worker_name(std::uint32_t id);
+  static diag::TaskRecord record(diag::NameId worker, std::uint64_t id, diag::NameId name,
+                                 const net::Execution& run, bool ok);
 
   diag::Recorder recorder_;
   std::unique_ptr<diag::DashboardServer> dashboard_;
@@ -101,9 +107,9 @@ class Observer {
   std::vector<std::uint64_t> submitted_, running_, forgotten_;
   std::vector<diag::NameId> submitted_names_;
   std::vector<std::vector<std::uint64_t>> submitted_deps_;
-  std::vector<diag::TaskRecord> records_;  // reused: one Finished message's
   std::string last_function_;
   diag::NameId last_name_ = 0;
+  RecordFeed feed_;  // last: destroyed first, having applied what it holds to recorder_
 };
 
 }  // namespace weft::server
