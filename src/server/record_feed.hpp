@@ -1,9 +1,11 @@
 // RecordFeed: the recorder's updates, applied on a thread of their own.
 //
-// The scheduler's loop is the one serial thread of a cluster: whatever it spends on
-// recording, no-op task throughput loses (7-10% when it fed the recorder itself, on 2
-// cores that were a third idle). It now hands each batch over as a closure, in order, and
-// this thread applies them every kPeriod. It is not woken for each batch: a wake-up is a
+// The scheduler's loop is the one serial thread of a cluster, and 2 cores running a
+// no-op cluster were a third idle: what the loop spends on recording, throughput loses,
+// where another thread's work mostly fills idle time. So the loop hands each batch over as
+// a closure, in order, and this thread applies them every kPeriod. (Most of recording's
+// 7-9% cost had another cause, fresh pages for a growing ring, see Ring; this thread's own
+// share was not measured apart from it.) It is not woken for each batch: a wake-up is a
 // system call on both sides, and the loop posts thousands of batches a second.
 #pragma once
 
