@@ -60,50 +60,13 @@ bool Simulator::running_here(const Completion& c) const {
 }
 
 // The scheduler's records of the next completions start loading while this one is
-// handled: the heap's root is the next one, and one of its children the one after.
+// handled.
 void Simulator::prefetch_next() const {
-  const std::size_t n = std::min<std::size_t>(completions_.size(), 5);
-  for (std::size_t i = 0; i < n; ++i) {
-    const Completion& c = completions_[i];
+  completions_.peek_some(4, [this](const Completion& c) {
     scheduler_.prefetch(c.handle);
     __builtin_prefetch(&running_[c.slot]);
     __builtin_prefetch(&workers_[c.worker]);
-  }
-}
-
-void Simulator::push_completion(const Completion& c) {
-  std::size_t i = completions_.size();
-  completions_.push_back(c);
-  while (i > 0) {
-    const std::size_t parent = (i - 1) / 4;
-    if (!earlier(c, completions_[parent])) break;
-    completions_[i] = completions_[parent];
-    i = parent;
-  }
-  completions_[i] = c;
-}
-
-Simulator::Completion Simulator::pop_completion() {
-  const Completion top = completions_.front();
-  const Completion last = completions_.back();
-  completions_.pop_back();
-  const std::size_t n = completions_.size();
-  if (n == 0) return top;
-  std::size_t i = 0;
-  for (;;) {
-    const std::size_t first = 4 * i + 1;
-    if (first >= n) break;
-    std::size_t best = first;
-    const std::size_t end = std::min(first + 4, n);
-    for (std::size_t k = first + 1; k < end; ++k) {
-      if (earlier(completions_[k], completions_[best])) best = k;
-    }
-    if (!earlier(completions_[best], last)) break;
-    completions_[i] = completions_[best];
-    i = best;
-  }
-  completions_[i] = last;
-  return top;
+  });
 }
 
 void Simulator::add_worker(WorkerId id, std::uint32_t nthreads, Resources resources,
@@ -132,9 +95,9 @@ void Simulator::kill_worker(WorkerId id) {
   const std::uint32_t i = index_of(id);
   if (i == kAbsent || !workers_[i].alive) return;
   VWorker& w = workers_[i];
-  for (const Completion& c : completions_) {  // rare: a scan is fine
+  completions_.for_each([&](const Completion& c) {  // rare: a scan is fine
     if (running_[c.slot].worker == i && running_here(c)) --in_flight_;
-  }
+  });
   in_flight_ -= w.queue.size();
   for (const Assigned& a : w.queue) free_list(a.fetched);
   w.queue.reset();
@@ -208,12 +171,19 @@ void Simulator::apply(const Action& a) {
       --in_flight_;
       return;
     }
-    for (const Completion& r : completions_) {  // started: it runs on, its result is dropped
-      if (running_[r.slot].task == c->task && running_[r.slot].worker == i && running_here(r)) {
-        cancelled_.insert(r.seq);
-        --in_flight_;
-        return;
+    // Started: it runs on, and its result is dropped.
+    std::uint64_t seq = 0;
+    bool found = false;
+    completions_.for_each([&](const Completion& r) {
+      if (!found && running_[r.slot].task == c->task && running_[r.slot].worker == i &&
+          running_here(r)) {
+        seq = r.seq;
+        found = true;
       }
+    });
+    if (found) {
+      cancelled_.insert(seq);
+      --in_flight_;
     }
   } else if (const auto* f = std::get_if<FreeObject>(&a)) {
     const std::uint32_t i = index_of(f->worker);
@@ -290,7 +260,8 @@ void Simulator::try_start(std::uint32_t index) {
     }
     running_[slot] = Running{job.task, index, w.epoch, job.fetched, job.handle, outcome};
     const double end = std::max(0.0, now_ + job.transfer + outcome.duration);
-    push_completion(Completion{std::bit_cast<std::uint64_t>(end), seq_++, slot, index, job.handle});
+    completions_.push(
+        Completion{std::bit_cast<std::uint64_t>(end), seq_++, slot, index, job.handle});
     ++w.running;
     if (config_.log_starts) starts_.push_back(job.task);
   }
@@ -298,7 +269,7 @@ void Simulator::try_start(std::uint32_t index) {
 
 bool Simulator::step() {
   while (!completions_.empty()) {
-    const Completion c = pop_completion();
+    const Completion c = completions_.pop();
     const Running r = running_[c.slot];
     free_running_.push_back(c.slot);
     VWorker& w = workers_[r.worker];
@@ -349,7 +320,7 @@ void Simulator::run() {
 }
 
 void Simulator::run_until(double t) {
-  while (!completions_.empty() && std::bit_cast<double>(completions_.front().when) <= t) step();
+  while (!completions_.empty() && std::bit_cast<double>(completions_.min_key()) <= t) step();
   now_ = std::max(now_, t);
 }
 

@@ -22,6 +22,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "sched/radix_queue.hpp"
 #include "sched/scheduler.hpp"
 #include "sched/types.hpp"
 
@@ -120,21 +121,16 @@ class Simulator {
     Handle handle;
     SimTask outcome;
   };
-  // A heap entry. It repeats what prefetch_next needs of the running task, so that looking
-  // ahead reads only the heap.
+  // A queued completion, ordered by (when, seq). It repeats what prefetch_next needs of
+  // the running task, so that looking ahead reads only the queue.
   struct Completion {
-    // The time's bits, which order as the time does (it is never negative): integers
-    // compare in fewer instructions than doubles (no unordered case).
+    // The time's bits, which order as the time does (it is never negative).
     std::uint64_t when;
     std::uint64_t seq;
     std::uint32_t slot;  // in running_
     std::uint32_t worker;
     Handle handle;
   };
-  // Heap order: (time, seq), earliest first.
-  static bool earlier(const Completion& a, const Completion& b) {
-    return a.when != b.when ? a.when < b.when : a.seq < b.seq;
-  }
 
   template <class E>
   void deliver(const E& e);
@@ -144,10 +140,6 @@ class Simulator {
   void apply_run(const RunTask& a);
   void try_start(std::uint32_t w);
   bool running_here(const Completion& c) const;
-  // completions_ is a 4-ary min-heap: half the levels of a binary one, and a node's
-  // children share a cache line or two.
-  void push_completion(const Completion& c);
-  Completion pop_completion();
   void prefetch_next() const;
   std::uint32_t index_of(WorkerId id) const;
   VWorker* find(WorkerId id);
@@ -166,8 +158,8 @@ class Simulator {
   // WorkerId -> index in workers_: a flat table for ids below 2^20, a map beyond.
   std::vector<std::uint32_t> small_ids_;
   std::unordered_map<WorkerId, std::uint32_t> worker_index_;  // lookups only
-  std::vector<Completion> completions_;                       // a heap, see earlier()
-  std::vector<Running> running_;  // slots, recycled through free_running_
+  detail::RadixQueue<Completion> completions_;  // by (when, seq): the clock only advances
+  std::vector<Running> running_;                // slots, recycled through free_running_
   std::vector<std::uint32_t> free_running_;
   std::unordered_set<std::uint64_t> cancelled_;  // seqs of running tasks cancelled
   // Fetched dependencies, recycled. Most tasks fetch one: it sits inline, a single miss.

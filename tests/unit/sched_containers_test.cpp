@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <map>
 #include <random>
 #include <unordered_map>
@@ -9,6 +10,7 @@
 
 #include "sched/containers.hpp"
 #include "sched/id_map.hpp"
+#include "sched/radix_queue.hpp"
 #include "sched/state.hpp"
 
 namespace {
@@ -135,6 +137,52 @@ TEST(ReadyQueueTest, InterleavedRunsPopInKeyOrder) {
       q.pop();
     }
     EXPECT_TRUE(model.empty());
+  }
+}
+
+// Against a std::map keyed by (when, seq), with a clock that only moves forward: times as
+// the simulator makes them (now + a duration, as double bits), many of them equal (fixed
+// durations), and zero durations (a key equal to the last popped).
+TEST(RadixQueueTest, PopsInWhenThenSeqOrderAsTheClockAdvances) {
+  struct Entry {
+    std::uint64_t when;
+    std::uint64_t seq;
+  };
+  for (const std::uint32_t width : {1u, 40u, 5000u}) {
+    RadixQueue<Entry> q;
+    std::map<std::pair<std::uint64_t, std::uint64_t>, int> model;
+    std::mt19937_64 rng(width);
+    double now = 0;
+    std::uint64_t seq = 0;
+    auto push = [&] {
+      const std::uint64_t r = rng() % 10;
+      const double duration = r == 0 ? 0.0 : r < 4 ? 0.001 : 0.001 + (rng() % 9000) / 1e6;
+      const Entry e{std::bit_cast<std::uint64_t>(now + duration), seq++};
+      q.push(e);
+      model.emplace(std::make_pair(e.when, e.seq), 0);
+    };
+    for (std::uint32_t i = 0; i < width; ++i) push();
+    for (std::uint32_t i = 0; i < 100'000; ++i) {
+      ASSERT_EQ(q.size(), model.size());
+      if (q.empty()) break;
+      ASSERT_EQ(q.min_key(), model.begin()->first.first);
+      std::uint32_t peeked = 0;
+      q.peek_some(3, [&](const Entry& e) {
+        ++peeked;
+        EXPECT_TRUE(model.count({e.when, e.seq})) << "peeked an entry not queued";
+      });
+      EXPECT_GE(peeked, 1u);
+      EXPECT_LE(peeked, 3u);
+      const Entry e = q.pop();
+      ASSERT_EQ(std::make_pair(e.when, e.seq), model.begin()->first) << width << " wide, pop " << i;
+      model.erase(model.begin());
+      now = std::bit_cast<double>(e.when);
+      const std::uint64_t starts = rng() % 3;  // sometimes none, sometimes two
+      for (std::uint64_t k = 0; k < starts && i < 90'000; ++k) push();
+    }
+    std::size_t left = 0;
+    q.for_each([&](const Entry&) { ++left; });
+    EXPECT_EQ(left, model.size());
   }
 }
 
