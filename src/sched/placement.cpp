@@ -59,18 +59,36 @@ void ReadyQueue::pop() {
   std::deque<QueueEntry>& q = runs_[run];
   const std::uint64_t last = q.back().key;
   q.pop_front();
-  std::pop_heap(fronts_.begin(), fronts_.end(), after<RunKey>);
   if (!q.empty()) {
-    fronts_.back().key = q.front().key;
-    std::push_heap(fronts_.begin(), fronts_.end(), after<RunKey>);
+    fronts_.front().key = q.front().key;
+    sift_down_front();
     return;
   }
+  std::pop_heap(fronts_.begin(), fronts_.end(), after<RunKey>);
   fronts_.pop_back();
   auto at = std::lower_bound(backs_.begin(), backs_.end(), last,
                              [](const RunKey& r, std::uint64_t k) { return r.key < k; });
   while (at->run != run) ++at;  // runs may end on equal keys (a task queued again)
   backs_.erase(at);
   spare_.push_back(run);
+}
+
+// The front run's first key grew: moves it down to its place, stopping as soon as it is
+// there. Usually at once: a run's keys are consecutive, so the run that was first stays
+// first, where pop_heap then push_heap always walked to a leaf and back.
+void ReadyQueue::sift_down_front() {
+  const std::size_t n = fronts_.size();
+  const RunKey moving = fronts_.front();
+  std::size_t i = 0;
+  for (;;) {
+    std::size_t c = 2 * i + 1;
+    if (c >= n) break;
+    if (c + 1 < n && fronts_[c + 1].key < fronts_[c].key) ++c;
+    if (fronts_[c].key >= moving.key) break;
+    fronts_[i] = fronts_[c];
+    i = c;
+  }
+  fronts_[i] = moving;
 }
 
 }  // namespace detail
