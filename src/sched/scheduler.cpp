@@ -88,6 +88,24 @@ std::uint32_t Scheduler::find_worker(WorkerId id) const {
   return worker_index_.find(id, [this](std::uint32_t w) { return std::uint64_t{workers_[w].id}; });
 }
 
+// Edges to forgotten dependents are pruned here, where the list grows, once they outnumber
+// the live ones: so it stays within twice the live dependents (plus a few), and forgetting
+// a dependent never scans its siblings (forgetting a fan-out's ten thousand readers of one
+// input one by one rescanned that input's list each time the count halved).
+void Scheduler::add_dependent(std::uint32_t d, std::uint32_t x) {
+  TaskRec& dep = task(d);
+  auto& list = dep.dependents;
+  if (list.size() >= 2 * dep.alive_dependents + 8) {
+    std::uint32_t kept = 0;
+    for (std::uint32_t i = 0; i < list.size(); ++i) {
+      if (valid(list[i])) list[kept++] = list[i];
+    }
+    list.truncate(kept);
+  }
+  ++dep.alive_dependents;
+  list.push_back({x, task(x).gen});
+}
+
 bool Scheduler::valid(detail::Edge e) const {
   const TaskRec& t = task(e.task);
   return t.gen == e.gen && t.state != TaskState::kForgotten;
@@ -134,11 +152,7 @@ void Scheduler::on(const ClientSubmit& e) {
   t.retries_left = static_cast<std::uint16_t>(std::min<std::uint32_t>(e.retries, 0xffff));
   t.flags = e.wanted ? kWanted : 0;
   t.deps.assign(deps_scratch_.data(), static_cast<std::uint32_t>(deps_scratch_.size()));
-  for (std::uint32_t d : deps_scratch_) {
-    TaskRec& dep = task(d);
-    ++dep.alive_dependents;
-    dep.dependents.push_back({x, t.gen});
-  }
+  for (std::uint32_t d : deps_scratch_) add_dependent(d, x);
   t.state = TaskState::kReleased;
   activate(x);
 }

@@ -205,6 +205,8 @@ class Scheduler {
   // The record named by `hint` if it is id's, else find_task(id).
   std::uint32_t find_task(TaskId id, Handle hint) const;
   std::uint32_t find_worker(WorkerId id) const;
+  // Records x as a dependent of d.
+  void add_dependent(std::uint32_t d, std::uint32_t x);
   bool valid(detail::Edge e) const;
   std::uint32_t new_task(TaskId id);
   template <class A>

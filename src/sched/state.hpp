@@ -17,7 +17,7 @@ inline constexpr std::uint32_t kNone = ~0u;
 
 // An edge to a dependent, valid while the dependent's record still has generation `gen`
 // (records are recycled; a forgotten dependent leaves a stale edge behind, which is
-// skipped, and pruned once stale edges outnumber live ones).
+// skipped, and pruned when an edge is added while stale edges outnumber live ones).
 struct Edge {
   std::uint32_t task;
   std::uint32_t gen;
@@ -45,30 +45,36 @@ enum TaskFlags : std::uint8_t {
   kVisiting = 8,      // scratch mark of the lineage walk in activate()
 };
 
-// 112 bytes (a few spare). Fields below `gen` are meaningful in the states their comments name.
+// Fields below `gen` are meaningful in the states their comments name.
 struct TaskRec {
   TaskId id = kNoTask;
   std::uint64_t key = 0;            // queue order: priority, then submission sequence (lower first)
   std::uint64_t nbytes = 0;         // output size, once finished
   SmallVec<std::uint32_t, 2> deps;  // dependency records, in submission order
   SmallVec<Edge, 1> dependents;     // records that list this one in deps (maybe stale)
-  SmallVec<Replica, 1> holders;     // non-empty iff kMemory; the producer first, until removals
+  // Non-empty iff kMemory; the producer first, until removals. Two inline: an output and
+  // the one copy its reader fetched (a fan-in's inputs, a tree's) allocate nothing.
+  SmallVec<Replica, 2> holders;
   std::uint32_t gen = 0;
   std::uint32_t prefix = 0;
-  // kWaiting: dependencies not in memory. Each is computing (waiting, queued, processing).
-  std::uint32_t missing = 0;
   // Dependents in waiting/queued/processing: they need this object (or its recomputation).
   // An object is kept iff it is wanted or needers > 0.
   std::uint32_t needers = 0;
   std::uint32_t alive_dependents = 0;  // dependents not forgotten: they may need lineage
-  std::uint32_t worker = kNone;        // kProcessing: the worker it is assigned to
-  float est = 0;                       // kProcessing: seconds added to the worker's occupancy
-  std::uint16_t cls = 0;               // resource class (interned request)
+  // One field by state, so that the record keeps to 112 bytes.
+  union {
+    // kWaiting: dependencies not in memory. Each is computing (waiting, queued, processing).
+    std::uint32_t missing = 0;
+    std::uint32_t worker;  // kProcessing: the worker it is assigned to
+  };
+  float est = 0;          // kProcessing: seconds added to the worker's occupancy
+  std::uint16_t cls = 0;  // resource class (interned request)
   std::uint16_t retries_left = 0;
   TaskState state = TaskState::kForgotten;
   std::uint8_t flags = 0;
   std::uint8_t losses = 0;  // workers that died while it was assigned to them
 };
+static_assert(sizeof(TaskRec) == 112, "ten million of them: mind the size");
 
 // The fields placement and every finish touch come first, together.
 struct WorkerRec {
@@ -142,6 +148,7 @@ class ReadyQueue {
     std::uint64_t key;  // the run's last key (in backs_) or first key (in fronts_)
     std::uint32_t run;  // index in runs_
   };
+  void sift_down_front();
   bool from_heap() const noexcept {
     return fronts_.empty() || (!heap_.empty() && heap_.front().key < fronts_.front().key);
   }

@@ -292,14 +292,7 @@ void Scheduler::forget(std::uint32_t x) {
   t.state = TaskState::kForgotten;
   for (std::uint32_t d : t.deps) {
     TaskRec& dep = task(d);
-    --dep.alive_dependents;
-    if (dep.dependents.size() > 2 * dep.alive_dependents + 8) {
-      std::uint32_t kept = 0;
-      for (std::uint32_t i = 0; i < dep.dependents.size(); ++i) {
-        if (valid(dep.dependents[i])) dep.dependents[kept++] = dep.dependents[i];
-      }
-      dep.dependents.truncate(kept);
-    }
+    --dep.alive_dependents;  // the edge to x stays, stale, until add_dependent prunes it
     if (forgettable(dep)) forget_stack_.push_back(d);
   }
   t.deps.reset();
