@@ -85,7 +85,25 @@ std::uint32_t Scheduler::find_task(TaskId id, Handle hint) const {
 }
 
 std::uint32_t Scheduler::find_worker(WorkerId id) const {
+  if (id < kWorkerTable) return id < worker_table_.size() ? worker_table_[id] : kNone;
   return worker_index_.find(id, [this](std::uint32_t w) { return std::uint64_t{workers_[w].id}; });
+}
+
+void Scheduler::index_worker(WorkerId id, std::uint32_t w) {
+  if (id >= kWorkerTable) {
+    worker_index_.insert(id, w);
+    return;
+  }
+  if (id >= worker_table_.size()) worker_table_.resize(id + 1, kNone);
+  worker_table_[id] = w;
+}
+
+void Scheduler::unindex_worker(WorkerId id) {
+  if (id >= kWorkerTable) {
+    worker_index_.erase(id, [this](std::uint32_t i) { return std::uint64_t{workers_[i].id}; });
+  } else if (id < worker_table_.size()) {
+    worker_table_[id] = kNone;
+  }
 }
 
 // Edges to forgotten dependents are pruned here, where the list grows, once they outnumber
@@ -311,7 +329,8 @@ double Scheduler::estimated_duration(std::string_view prefix) const {
 
 std::size_t Scheduler::memory_bytes() const {
   std::size_t bytes = tasks_.bytes() + task_index_.capacity_bytes() +
-                      worker_index_.capacity_bytes() + free_tasks_.capacity() * 4;
+                      worker_index_.capacity_bytes() + worker_table_.capacity() * 4 +
+                      free_tasks_.capacity() * 4;
   for (const detail::ReadyQueue& q : queues_) bytes += q.entries() * sizeof(detail::QueueEntry);
   for (const WorkerRec& w : workers_) {
     bytes += sizeof(WorkerRec) + w.processing.heap_bytes() + w.objects.heap_bytes() +

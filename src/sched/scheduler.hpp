@@ -205,6 +205,8 @@ class Scheduler {
   // The record named by `hint` if it is id's, else find_task(id).
   std::uint32_t find_task(TaskId id, Handle hint) const;
   std::uint32_t find_worker(WorkerId id) const;
+  void index_worker(WorkerId id, std::uint32_t w);
+  void unindex_worker(WorkerId id);
   // Records x as a dependent of d.
   void add_dependent(std::uint32_t d, std::uint32_t x);
   bool valid(detail::Edge e) const;
@@ -281,6 +283,11 @@ class Scheduler {
 
   std::vector<WorkerRec> workers_;
   std::vector<std::uint32_t> free_workers_;
+  // WorkerId -> record: a table for ids below kWorkerTable (servers number workers from 0:
+  // every report names its worker, and a hash lookup was 2% of the simulation), the map
+  // beyond.
+  static constexpr WorkerId kWorkerTable = 1u << 22;
+  std::vector<std::uint32_t> worker_table_;
   detail::IdMap worker_index_;
   std::uint32_t alive_workers_ = 0;
 

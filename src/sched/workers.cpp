@@ -47,7 +47,7 @@ void Scheduler::on(const WorkerJoined& e) {
       W.classes.push_back(static_cast<std::uint16_t>(c));
     }
   }
-  worker_index_.insert(e.worker, w);
+  index_worker(e.worker, w);
   ++alive_workers_;
   refresh(w);
   mark_dirty(w);
@@ -115,7 +115,7 @@ void Scheduler::worker_left(std::uint32_t w) {
     }
   }
 
-  worker_index_.erase(W.id, [this](std::uint32_t i) { return std::uint64_t{workers_[i].id}; });
+  unindex_worker(W.id);
   workers_[w] = WorkerRec{};
   free_workers_.push_back(w);
 }

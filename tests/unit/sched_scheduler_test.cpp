@@ -293,6 +293,26 @@ TEST(SchedulerTest, StaleAndInvalidEventsChangeNothing) {
   EXPECT_EQ(h.s.assigned_to(1), WorkerId{1});
 }
 
+// Small worker ids are looked up in a table, large ones in a hash map: both work, and a
+// departed worker is unknown after in either.
+TEST(SchedulerTest, SmallAndLargeWorkerIdsAreFoundAndForgotten) {
+  const WorkerId big = 3'000'000'000u;
+  Harness h;
+  h(Join(5));
+  h(Join(big));
+  EXPECT_EQ(h(Sub(1)), (Actions{RunTask{1, 5, {}}}));
+  EXPECT_EQ(h(Sub(2)), (Actions{RunTask{2, big, {}}}));
+  EXPECT_EQ(h(TaskFinished{2, big, 8, 0.1}), (Actions{TaskDone{2, big, 8}}));
+  EXPECT_EQ(h(ObjectReplicated{1, big}), (Actions{FreeObject{1, big}}));  // not in memory yet
+  h(WorkerLeft{big});
+  h(WorkerLeft{5});
+  EXPECT_FALSE(h.s.worker(big).has_value());
+  EXPECT_FALSE(h.s.worker(5).has_value());
+  EXPECT_EQ(h(TaskFinished{1, 5, 8, 0.1}), (Actions{}));  // from a worker that left
+  h(Join(big, 2));
+  EXPECT_EQ(h.s.worker(big)->nthreads, 2u);
+}
+
 }  // namespace
 
 namespace {
