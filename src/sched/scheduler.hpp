@@ -157,8 +157,11 @@ class Scheduler {
   // A hint for event loops that can look ahead (a batch of received messages, the
   // simulator's next completions): starts loading the record of the task an event will
   // be about (`handle`, from RunTask or DepLocation), so that the memory latency overlaps
-  // other work. Changes nothing.
-  void prefetch(Handle handle) const noexcept;
+  // other work. Changes nothing. Called again for the same handle with a greater depth,
+  // once the record has had time to arrive, it loads what finishing that task touches
+  // next: at depth 1 its worker's record and its dependencies' and dependents' records,
+  // at depth 2 where the copies of dependencies it is the last to need are listed.
+  void prefetch(Handle handle, int depth = 0) const noexcept;
 
   TaskState state(TaskId task) const;
   // The worker a kProcessing task is assigned to.

@@ -60,10 +60,12 @@ bool Simulator::running_here(const Completion& c) const {
 }
 
 // The scheduler's records of the next completions start loading while this one is
-// handled.
+// handled: the furthest only its task's record, the nearer ones (whose records were asked
+// for in earlier steps) what that record points to.
 void Simulator::prefetch_next() const {
-  completions_.peek_some(4, [this](const Completion& c) {
-    scheduler_.prefetch(c.handle);
+  int ahead = 0;  // the next completion's records were requested a step or two ago
+  completions_.peek_some(4, [&](const Completion& c) {
+    scheduler_.prefetch(c.handle, std::max(0, 2 - ahead++));
     __builtin_prefetch(&running_[c.slot]);
     __builtin_prefetch(&workers_[c.worker]);
   });
