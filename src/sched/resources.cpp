@@ -23,6 +23,7 @@ std::int64_t milli(double quantity) {
 // A request of cpus <= 0 counts as 1 cpu: every task occupies a slot, so a worker's queue
 // stays bounded whatever the requests say.
 std::uint16_t Scheduler::intern_class(const Resources& request) {
+  if (request.cpus == 1 && request.memory == 0 && request.custom.empty()) return 0;
   const auto cpus = static_cast<std::uint32_t>(request.cpus > 0 ? milli(request.cpus) : 1000);
   if (cpus == 1000 && request.memory == 0 && request.custom.empty()) return 0;
   detail::ResourceClass c;
@@ -72,19 +73,25 @@ std::uint32_t Scheduler::intern_name(const std::string& name) {
   return index;
 }
 
+// Graphs come in runs of one prefix (a map's thousand tasks): the last one is compared
+// first, which is cheaper than hashing the name.
 std::uint32_t Scheduler::intern_prefix(const std::string& prefix, double hint) {
-  auto it = prefix_index_.find(prefix);
-  if (it == prefix_index_.end()) {
-    it = prefix_index_.emplace(prefix, static_cast<std::uint32_t>(prefixes_.size())).first;
-    prefixes_.emplace_back();
-    prefix_names_.push_back(prefix);
+  std::uint32_t index = last_prefix_;
+  if (index >= prefix_names_.size() || prefix_names_[index] != prefix) {
+    auto it = prefix_index_.find(prefix);
+    if (it == prefix_index_.end()) {
+      it = prefix_index_.emplace(prefix, static_cast<std::uint32_t>(prefixes_.size())).first;
+      prefixes_.emplace_back();
+      prefix_names_.push_back(prefix);
+    }
+    index = last_prefix_ = it->second;
   }
-  detail::PrefixStat& p = prefixes_[it->second];
+  detail::PrefixStat& p = prefixes_[index];
   if (hint > 0 && !p.known) {
     p.average = hint;
     p.known = true;
   }
-  return it->second;
+  return index;
 }
 
 // Whether w's whole offer covers the request: if not, the class never runs there.

@@ -308,6 +308,7 @@ class Scheduler {
   std::vector<detail::PrefixStat> prefixes_;
   std::vector<std::string> prefix_names_;
   std::unordered_map<std::string, std::uint32_t> prefix_index_;  // lookups only
+  std::uint32_t last_prefix_ = 0;  // the prefix interned last (when prefixes_ is not empty)
 
   // Objects with more than kHolderScan copies (a broadcast input may be on every worker):
   // a bit per worker record, so that asking whether a worker holds one is not a scan of
