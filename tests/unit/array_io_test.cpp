@@ -74,6 +74,17 @@ bool python(const std::vector<std::string>& args) {
   return std::system(command.c_str()) == 0;
 }
 
+// Runs interop.py once for many commands (its `batch` mode): a Python start per command
+// would be most of a test's time. `list` is where the commands are written.
+bool python_batch(const std::vector<std::vector<std::string>>& commands, const fs::path& list) {
+  {
+    std::ofstream out(list);
+    for (const std::vector<std::string>& args : commands)
+      out << nlohmann::json(args).dump() << '\n';
+  }
+  return python({"batch", list.string()});
+}
+
 bool python_has(const char* module) {
   const std::string command = std::string(WEFT_TEST_PYTHON " -c 'import ") + module + "'";
   return std::system(command.c_str()) == 0;
@@ -214,14 +225,25 @@ TEST_F(ArrayIo, WeReadWhatNumpyWrites) {
   const Variant variants[] = {{"c", 1, "little"}, {"fortran", 1, "little"}, {"c", 2, "little"},
                               {"c", 3, "little"}, {"c", 1, "big"},          {"fortran", 2, "big"}};
   const std::vector<Shape> shapes = {{3, 4, 5}, {6}, {}, {0, 2}, {2, 1, 3, 2}};
+  // NumPy writes every file first, in one Python run; then each is read and checked.
+  std::vector<std::vector<std::string>> writes;
+  for (DType dtype : kAllDTypes) {
+    for (const Variant& v : variants) {
+      for (const Shape& shape : shapes) {
+        const fs::path path = dir_ / ("numpy" + std::to_string(writes.size()) + ".npy");
+        writes.push_back({"write-npy", path.string(), name_of(dtype), json_of(shape), v.layout,
+                          std::to_string(v.version), v.order});
+      }
+    }
+  }
+  ASSERT_TRUE(python_batch(writes, dir_ / "writes.jsonl"));
+  std::size_t n = 0;
   for (DType dtype : kAllDTypes) {
     for (const Variant& v : variants) {
       for (const Shape& shape : shapes) {
         SCOPED_TRACE(name_of(dtype) + " " + weft::array_io::shape_string(shape) + " " + v.layout +
                      " v" + std::to_string(v.version) + " " + v.order);
-        const fs::path path = dir_ / "numpy.npy";
-        ASSERT_TRUE(python({"write-npy", path.string(), name_of(dtype), json_of(shape), v.layout,
-                            std::to_string(v.version), v.order}));
+        const fs::path path = dir_ / ("numpy" + std::to_string(n++) + ".npy");
         const weft::array_io::NpyArray read = weft::array_io::read_npy(path);
         EXPECT_EQ(read.info.major_version, v.version);
         EXPECT_EQ(read.info.dtype, dtype);
@@ -534,14 +556,26 @@ TEST_F(ArrayIo, ZarrReadsWhatWeWrite) {
 
 TEST_F(ArrayIo, WeReadWhatZarrWrites) {
   ASSERT_TRUE(python_has("zarr")) << "python3-zarr missing: run scripts/install-deps.sh";
+  const std::vector<std::pair<Shape, Shape>> shapes_and_chunks = {
+      {{5, 7}, {2, 3}}, {{}, {}}, {{3, 1, 4}, {2, 1, 4}}};
+  // zarr-python writes every array first, in one Python run; then each is read and checked.
+  std::vector<std::vector<std::string>> writes;
   for (DType dtype : kAllDTypes) {
     for (const char* compressor : {"none", "zstd"}) {
-      for (const auto& [shape, chunks] : std::vector<std::pair<Shape, Shape>>{
-               {{5, 7}, {2, 3}}, {{}, {}}, {{3, 1, 4}, {2, 1, 4}}}) {
+      for (const auto& [shape, chunks] : shapes_and_chunks) {
+        const fs::path path = dir_ / ("fromzarr" + std::to_string(writes.size()));
+        writes.push_back({"write-zarr", path.string(), name_of(dtype), json_of(shape),
+                          json_of(chunks), compressor, "C"});
+      }
+    }
+  }
+  ASSERT_TRUE(python_batch(writes, dir_ / "writes.jsonl"));
+  std::size_t n = 0;
+  for (DType dtype : kAllDTypes) {
+    for (const char* compressor : {"none", "zstd"}) {
+      for (const auto& [shape, chunks] : shapes_and_chunks) {
         SCOPED_TRACE(name_of(dtype) + " " + compressor + " " + weft::array_io::shape_string(shape));
-        const fs::path path = dir_ / "fromzarr";
-        ASSERT_TRUE(python({"write-zarr", path.string(), name_of(dtype), json_of(shape),
-                            json_of(chunks), compressor, "C"}));
+        const fs::path path = dir_ / ("fromzarr" + std::to_string(n++));
         const ZarrArray array = ZarrArray::open(path);
         EXPECT_EQ(array.meta().dtype, dtype);
         EXPECT_EQ(array.meta().shape, shape);

@@ -9,6 +9,8 @@ usage:
   interop.py write-npy PATH DTYPE SHAPE (c|fortran) VERSION (little|big)
   interop.py check-zarr DIR DTYPE SHAPE CHUNKS COMPRESSOR FILL MISSING_BLOCKS
   interop.py write-zarr DIR DTYPE SHAPE CHUNKS (none|zstd|blosc) (C|F)
+  interop.py batch FILE    runs each line of FILE (a JSON list: one of the commands above
+                           and its arguments) in turn; one interpreter for them all
 """
 import json
 import sys
@@ -83,4 +85,9 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    main(sys.argv)
+    if sys.argv[1] == "batch":
+        with open(sys.argv[2]) as lines:
+            for line in lines:
+                main([sys.argv[0]] + json.loads(line))
+    else:
+        main(sys.argv)
