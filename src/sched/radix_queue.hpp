@@ -21,6 +21,7 @@
 #include <bit>
 #include <cassert>
 #include <cstdint>
+#include <stdexcept>
 #include <vector>
 
 namespace weft::sched::detail {
@@ -42,7 +43,7 @@ class RadixQueue {
     ++size_;
   }
 
-  // REQUIRES: !empty().
+  // Throws std::logic_error when empty.
   T pop() {
     if (head_ == buckets_[0].size()) refill();
     --size_;
@@ -60,9 +61,10 @@ class RadixQueue {
     for (std::size_t i = 0; i < next.size() && i < n; ++i) f(next[i]);
   }
 
-  // The smallest key. REQUIRES: !empty().
-  std::uint64_t min_key() const noexcept {
+  // The smallest key. Throws std::logic_error when empty.
+  std::uint64_t min_key() const {
     if (head_ < buckets_[0].size()) return last_;
+    if (summary_ == 0) throw std::logic_error("RadixQueue::min_key on an empty queue");
     std::uint64_t m = ~std::uint64_t{0};
     for (const T& e : buckets_[lowest()]) m = std::min(m, e.when);
     return m;
@@ -111,7 +113,7 @@ class RadixQueue {
   void refill() {
     buckets_[0].clear();
     head_ = 0;
-    assert(summary_ != 0);
+    if (summary_ == 0) throw std::logic_error("RadixQueue::pop on an empty queue");
     const std::uint32_t from = lowest();
     std::vector<T>& src = buckets_[from];
     unmark(from);

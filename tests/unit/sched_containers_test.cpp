@@ -5,6 +5,7 @@
 #include <bit>
 #include <map>
 #include <random>
+#include <stdexcept>
 #include <unordered_map>
 #include <vector>
 
@@ -184,6 +185,9 @@ TEST(RadixQueueTest, PopsInWhenThenSeqOrderAsTheClockAdvances) {
     q.for_each([&](const Entry&) { ++left; });
     EXPECT_EQ(left, model.size());
   }
+  RadixQueue<Entry> empty;
+  EXPECT_THROW(empty.pop(), std::logic_error);
+  EXPECT_THROW(empty.min_key(), std::logic_error);
 }
 
 TEST(ChunkedVecTest, ReferencesSurviveGrowth) {
