@@ -154,7 +154,7 @@ zmq::context_t& context() {
 
 zmq::socket_t make_socket(zmq::socket_type type) {
   zmq::socket_t s(context(), type);
-  s.set(zmq::sockopt::linger, 0);
+  s.set(zmq::sockopt::linger, kLingerMs);
   s.set(zmq::sockopt::sndhwm, 0);
   s.set(zmq::sockopt::rcvhwm, 0);
   if (type == zmq::socket_type::router) s.set(zmq::sockopt::router_mandatory, 0);

@@ -45,8 +45,14 @@ T payload(std::span<const Buffer> parts) {
 // The process's ZeroMQ context, made on first use.
 zmq::context_t& context();
 
-// A socket with the options every weft socket wants: no linger on close (a dead peer must
-// not hold up exit) and no send high-water mark (control messages are never dropped).
+// A socket with the options every weft socket wants: a short linger on close (kLingerMs: its
+// last messages, a client's goodbye, still go out, and a dead peer holds up exit no longer
+// than that) and no send high-water mark (control messages are never dropped). Not zero:
+// then a closed socket's pipe stops being readable at once, and libzmq 4.3.4 aborts
+// ("Resource temporarily unavailable (src/session_base.cpp:260)") when that socket's
+// connection drops while its session is part-way through a multipart message (seen once
+// in CI, in a test program of a local cluster; zeromq/libzmq#3442).
+inline constexpr int kLingerMs = 100;
 zmq::socket_t make_socket(zmq::socket_type type);
 
 // Sends [routing_id (ROUTER sockets only, else empty)] + header + encoded `value` as one
