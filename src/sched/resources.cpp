@@ -23,8 +23,10 @@ std::int64_t milli(double quantity) {
 // A request of cpus <= 0 counts as 1 cpu: every task occupies a slot, so a worker's queue
 // stays bounded whatever the requests say.
 std::uint16_t Scheduler::intern_class(const Resources& request) {
-  if (request.cpus == 1 && request.memory == 0 && request.custom.empty()) return 0;
-  const auto cpus = static_cast<std::uint32_t>(request.cpus > 0 ? milli(request.cpus) : 1000);
+  // The default request (cpus == 1) skips the rounding: it is almost every submission.
+  const auto cpus = request.cpus == 1
+                        ? 1000u
+                        : static_cast<std::uint32_t>(request.cpus > 0 ? milli(request.cpus) : 1000);
   if (cpus == 1000 && request.memory == 0 && request.custom.empty()) return 0;
   detail::ResourceClass c;
   c.cpus = std::max<std::uint32_t>(cpus, 1);
