@@ -290,25 +290,19 @@ void Scheduler::on(const TaskFailed& e) {
 
 void Scheduler::prefetch(Handle handle, int depth) const noexcept {
   if (handle >= tasks_.size()) return;
-  auto lines = [](const void* record, std::size_t size) {
-    const char* p = static_cast<const char*>(record);
-    __builtin_prefetch(p);
-    __builtin_prefetch(p + size - 1);  // a record straddles two lines
-  };
   const TaskRec& t = tasks_[handle];
   if (depth == 0) {
-    lines(&t, sizeof(TaskRec));
+    prefetch_record(t);
     return;
   }
   // The record itself has arrived (an earlier call at depth 0): what a finish touches next
   // is reachable from it. Bounded: a fan-in's thousands of inputs have their own loop.
   if (t.state != TaskState::kProcessing) return;
   if (depth == 1) {
-    lines(&workers_[t.worker], 64);
-    for (std::uint32_t i = 0; i < t.deps.size() && i < 4; ++i)
-      lines(&tasks_[t.deps[i]], sizeof(TaskRec));
+    __builtin_prefetch(&workers_[t.worker]);  // the fields placement and finish touch
+    for (std::uint32_t i = 0; i < t.deps.size() && i < 4; ++i) prefetch_record(tasks_[t.deps[i]]);
     for (std::uint32_t i = 0; i < t.dependents.size() && i < 2; ++i)
-      lines(&tasks_[t.dependents[i].task], sizeof(TaskRec));
+      prefetch_record(tasks_[t.dependents[i].task]);
     return;
   }
   for (std::uint32_t i = 0; i < t.deps.size() && i < 4; ++i) {

@@ -240,6 +240,11 @@ class Scheduler {
   void remove_holder(std::uint32_t x, std::uint32_t i);
   static constexpr std::uint32_t kAhead = 8;  // loop iterations between prefetch stages
   void prefetch_copy(detail::Replica r, int stage) const;
+  // Both cache lines a task record may straddle.
+  static void prefetch_record(const TaskRec& t) {
+    __builtin_prefetch(&t);
+    __builtin_prefetch(reinterpret_cast<const char*>(&t) + sizeof(TaskRec) - 1);
+  }
   void prefetch_frees(const detail::SmallVec<std::uint32_t, 2>& deps, std::uint32_t i) const;
   void drop_from_worker(std::uint32_t w, std::uint32_t pos);
 

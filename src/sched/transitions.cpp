@@ -256,11 +256,7 @@ void Scheduler::prefetch_copy(detail::Replica r, int stage) const {
 void Scheduler::prefetch_frees(const detail::SmallVec<std::uint32_t, 2>& deps,
                                std::uint32_t i) const {
   const std::uint32_t n = deps.size();
-  if (i + 4 * kAhead < n) {
-    const char* p = reinterpret_cast<const char*>(&task(deps[i + 4 * kAhead]));
-    __builtin_prefetch(p);
-    __builtin_prefetch(p + sizeof(TaskRec) - 1);
-  }
+  if (i + 4 * kAhead < n) prefetch_record(task(deps[i + 4 * kAhead]));
   if (i + 3 * kAhead < n) __builtin_prefetch(task(deps[i + 3 * kAhead]).holders.data());
   for (const int stage : {2, 1}) {
     if (i + stage * kAhead >= n) continue;
