@@ -55,6 +55,7 @@
 #include <vector>
 
 #include "sched/containers.hpp"
+#include "sched/id_index.hpp"
 #include "sched/id_map.hpp"
 #include "sched/state.hpp"
 #include "sched/types.hpp"
@@ -286,7 +287,7 @@ class Scheduler {
 
   detail::ChunkedVec<TaskRec> tasks_;
   std::vector<std::uint32_t> free_tasks_;
-  detail::IdMap task_index_;
+  detail::IdIndex task_index_;
   std::uint64_t next_seq_ = 0;
 
   std::vector<WorkerRec> workers_;

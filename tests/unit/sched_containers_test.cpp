@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sched/containers.hpp"
+#include "sched/id_index.hpp"
 #include "sched/id_map.hpp"
 #include "sched/radix_queue.hpp"
 #include "sched/state.hpp"
@@ -44,6 +45,115 @@ TEST(IdMapTest, MatchesAnUnorderedMapUnderRandomInsertsAndErases) {
   ASSERT_EQ(map.size(), model.size());
   for (const auto& [key, index] : model) ASSERT_EQ(map.find(key, key_of), index);
   EXPECT_FALSE(map.erase(~0ull - 1, key_of));
+}
+
+// Ids as clients make them (client << 48 | counter, in runs) mixed with random 64-bit ids
+// and with old ids coming back: grouped and sparse ids must agree with a plain map through
+// inserts and erases, while groups are made, drained, dropped and reused.
+TEST(IdIndexTest, MatchesAnUnorderedMapForDenseAndSparseIds) {
+  std::vector<std::uint64_t> keys;
+  std::unordered_map<std::uint64_t, std::uint32_t> model;
+  IdIndex index;
+  auto key_of = [&](std::uint32_t i) { return keys[i]; };
+  std::mt19937_64 rng(2);
+  std::uint64_t counters[3] = {0, 0, 0};
+  std::uint64_t client = 0;
+  auto random_key = [&]() -> std::uint64_t {
+    const std::uint64_t r = rng() % 100;
+    if (r < 10) return rng() >> 1;
+    if (r < 12) client = rng() % 3;
+    if (r < 20) return client << 48 | rng() % (counters[client] + 1);  // an old id
+    // The next ids of the client's counter; it jumps a group ahead now and then.
+    counters[client] += r < 21 ? (std::uint64_t{1} << 19) : 1 + rng() % 3;
+    return client << 48 | counters[client];
+  };
+  std::size_t most_bytes = 0;
+  for (int step = 0; step < 200'000; ++step) {
+    const std::uint64_t key = random_key();
+    const auto it = model.find(key);
+    if (it == model.end()) {
+      const auto i = static_cast<std::uint32_t>(keys.size());
+      keys.push_back(key);
+      index.insert(key, i);
+      model.emplace(key, i);
+    } else {
+      ASSERT_TRUE(index.erase(key, key_of));
+      model.erase(it);
+    }
+    const std::uint64_t probe = random_key();
+    const auto m = model.find(probe);
+    ASSERT_EQ(index.find(probe, key_of), m == model.end() ? IdIndex::kNotFound : m->second);
+    most_bytes = std::max(most_bytes, index.capacity_bytes());
+  }
+  EXPECT_GE(most_bytes, std::size_t{4} << 20);  // groups were made
+  ASSERT_EQ(index.size(), model.size());
+  for (const auto& [key, i] : model) ASSERT_EQ(index.find(key, key_of), i);
+  for (const auto& [key, i] : model) ASSERT_TRUE(index.erase(key, key_of));
+  EXPECT_EQ(index.size(), 0u);
+  EXPECT_FALSE(index.erase(~0ull - 1, key_of));
+}
+
+// Dense ids cost 4 bytes each; sparse ones do not make a 2 MiB group apiece (beyond the
+// first two, groups in use stay an eighth full on average: 32 bytes an id at most); a
+// drained group is given back.
+TEST(IdIndexTest, MemoryFollowsDensityAndDrainedGroupsAreDropped) {
+  constexpr std::size_t kGroupBytes = std::size_t{2} << 20;
+  std::vector<std::uint64_t> keys;
+  auto key_of = [&](std::uint32_t i) { return keys[i]; };
+  std::mt19937_64 rng(3);
+  auto insert_sparse = [&](IdIndex& index, int n) {
+    for (int i = 0; i < n; ++i) {
+      const std::uint64_t key = (rng() >> 2) | (std::uint64_t{1} << 62);
+      index.insert(key, static_cast<std::uint32_t>(keys.size()));
+      keys.push_back(key);
+    }
+  };
+  {
+    IdIndex sparse;
+    insert_sparse(sparse, 20'000);
+    EXPECT_LE(sparse.capacity_bytes(), 2 * kGroupBytes + 20'000u * 64);
+    EXPECT_EQ(sparse.find(keys.back(), key_of), keys.size() - 1);
+  }
+
+  IdIndex index;
+  const std::uint64_t client = std::uint64_t{7} << 48;
+  keys.clear();
+  for (std::uint64_t n = 0; n < 1'000'000; ++n) {
+    keys.push_back(client | n);
+    index.insert(client | n, static_cast<std::uint32_t>(n));
+  }
+  EXPECT_LE(index.capacity_bytes(), 2 * kGroupBytes + 100'000);
+  const std::size_t dense_bytes = index.capacity_bytes();
+  insert_sparse(index, 20'000);
+  EXPECT_LE(index.capacity_bytes(), 32 * index.size() + 2 * kGroupBytes + 20'000u * 64);
+  EXPECT_EQ(index.find(keys.back(), key_of), keys.size() - 1);
+
+  for (std::uint64_t n = 0; n < 1'000'000; ++n) ASSERT_TRUE(index.erase(client | n, key_of));
+  EXPECT_LT(index.capacity_bytes(), dense_bytes);
+  EXPECT_EQ(index.find(client | 5, key_of), IdIndex::kNotFound);
+  EXPECT_EQ(index.size(), 20'000u);
+}
+
+// A drained group's place (and slots) are reused for the next group; the old group's
+// number, found through the lookup cache a moment ago, must not reach the new one.
+TEST(IdIndexTest, AReusedGroupIsNotFoundByItsOldNumber) {
+  const std::uint64_t old_id = std::uint64_t{7} << 48 | 5;
+  const std::uint64_t new_id = old_id + (std::uint64_t{1} << 19);  // next group, same offset
+  std::vector<std::uint64_t> keys = {old_id, old_id + 1, new_id, new_id + 1};
+  auto key_of = [&](std::uint32_t i) { return keys[i]; };
+  IdIndex index;
+  for (std::uint32_t i = 0; i < 2; ++i) index.insert(keys[i], i);  // the second makes a group
+  const std::size_t one_group = index.capacity_bytes();
+  EXPECT_GE(one_group, std::size_t{2} << 20);
+  EXPECT_EQ(index.find(old_id, key_of), 0u);
+  for (std::uint32_t i = 0; i < 2; ++i) ASSERT_TRUE(index.erase(keys[i], key_of));
+  for (std::uint32_t i = 2; i < 4; ++i) index.insert(keys[i], i);
+  EXPECT_EQ(index.capacity_bytes(), one_group);  // the drained group's slots, reused
+  EXPECT_EQ(index.find(new_id, key_of), 2u);
+  EXPECT_EQ(index.find(new_id + 1, key_of), 3u);
+  EXPECT_EQ(index.find(old_id, key_of), IdIndex::kNotFound);
+  EXPECT_FALSE(index.erase(old_id, key_of));
+  EXPECT_EQ(index.size(), 2u);
 }
 
 TEST(SmallVecTest, StaysInlineThenGrowsAndMoves) {
