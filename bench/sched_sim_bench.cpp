@@ -11,12 +11,15 @@
 //                 time (the machine may be shared) and of user CPU time (see cpu_seconds);
 //                 scheduler and simulator together
 //   actions/s     every action emitted (RunTask, FreeObject, TaskDone, steals...) per second
+//   in the scheduler alone  the same rates over the time inside Scheduler::handle, read
+//                 from the TSC around each event (two reads an event, ~4-6% of the whole
+//                 process: --no-timing leaves them out, for the whole-process rates)
 //   memory/task   peak RSS growth (VmHWM) over the run; heap in use once every task is
 //                 submitted (mallinfo2); the scheduler's own estimate of its containers
 // Each shape runs in its own child process, so the memory figures do not mix.
 //
 // Usage: sched_sim_bench [--tasks N] [--workers N] [--threads N] [--shape all|fanout|chains|tree]
-//                        [--width N] [--chain N] [--leaves N] [--no-fork]
+//                        [--width N] [--chain N] [--leaves N] [--no-fork] [--no-timing]
 // CI runs a tiny version, e.g. --tasks 20000 --workers 100.
 #include <malloc.h>
 #include <sys/resource.h>
@@ -49,6 +52,7 @@ struct Options {
   std::uint64_t chain = 100;
   std::uint64_t leaves = 1024;
   bool fork = true;
+  bool time_scheduler = true;
 };
 
 // VmHWM (peak resident set) in bytes.
@@ -171,7 +175,7 @@ int run_shape(const Options& o) {
         if (fanout && t % group == 0) task.nbytes = 1'000'000;
         return task;
       },
-      SimConfig{.release_on_done = true, .time_scheduler = true});
+      SimConfig{.release_on_done = true, .time_scheduler = o.time_scheduler});
   for (WorkerId w = 0; w < o.workers; ++w) sim.add_worker(w, o.threads);
 
   const Cpu cpu0 = cpu_seconds();
@@ -196,11 +200,17 @@ int run_shape(const Options& o) {
   const double wall = submit_s + run_s;
   const double n = static_cast<double>(tasks);
   const bool ok = sim.done().size() == wanted && st.tasks == 0 && st.placements >= tasks;
+  char alone[128] = "not timed (--no-timing)";
+  if (o.time_scheduler) {
+    std::snprintf(alone, sizeof alone, "%.2f s, placements/s %.0f, actions/s %.0f", in_scheduler,
+                  static_cast<double>(st.placements) / in_scheduler,
+                  static_cast<double>(st.actions) / in_scheduler);
+  }
   std::printf(
       "%s: %llu tasks, %llu placements, %llu actions, %llu events\n"
       "  wall %.2f s (submit %.2f, run %.2f), cpu %.2f s (user %.2f, sys %.2f)\n"
       "  placements/s %.0f wall, %.0f cpu, %.0f user cpu; actions/s %.0f wall, %.0f cpu\n"
-      "  in the scheduler alone: %.2f s, placements/s %.0f, actions/s %.0f\n"
+      "  in the scheduler alone: %s\n"
       "  memory per task: %.0f B peak RSS growth, %.0f B heap after submission, %.0f B "
       "scheduler records and maps\n"
       "  simulated %.3f s, peak %llu objects in memory, %llu steals; results %s\n",
@@ -209,9 +219,7 @@ int run_shape(const Options& o) {
       static_cast<unsigned long long>(st.events), wall, submit_s, run_s, cpu, user, sys,
       static_cast<double>(st.placements) / wall, static_cast<double>(st.placements) / cpu,
       static_cast<double>(st.placements) / user, static_cast<double>(st.actions) / wall,
-      static_cast<double>(st.actions) / cpu, in_scheduler,
-      static_cast<double>(st.placements) / in_scheduler,
-      static_cast<double>(st.actions) / in_scheduler, static_cast<double>(rss1 - rss0) / n,
+      static_cast<double>(st.actions) / cpu, alone, static_cast<double>(rss1 - rss0) / n,
       static_cast<double>(heap1 - heap0) / n, static_cast<double>(sched_bytes) / n, sim.now(),
       static_cast<unsigned long long>(st.peak_objects),
       static_cast<unsigned long long>(st.steals_confirmed), ok ? "complete" : "INCOMPLETE");
@@ -249,6 +257,8 @@ bool parse(int argc, char** argv, Options& o) {
       }
     } else if (arg == "--no-fork") {
       o.fork = false;
+    } else if (arg == "--no-timing") {
+      o.time_scheduler = false;
     } else {
       return false;
     }
@@ -264,7 +274,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: %s [--tasks N] [--workers N] [--threads N] "
                  "[--shape all|fanout|chains|tree] [--width N] [--chain N] [--leaves N] "
-                 "[--no-fork]\n",
+                 "[--no-fork] [--no-timing]\n",
                  argv[0]);
     return 2;
   }
