@@ -32,15 +32,23 @@ function fail(message) {
   process.exitCode = 1;
 }
 
-// Playwright refuses --user-data-dir in args: a persistent context is how it takes one.
+// Chromium gets these flags and no others (ignoreDefaultArgs: Playwright adds dozens by
+// default): headless, without the sandbox (which refuses to run as root, as CI does), shared
+// memory in /tmp (a container's /dev/shm is often 64 MB), no GPU, a fresh profile, none of
+// its own network traffic, and no scrollbars (a full-page screenshot of a page taller than
+// the viewport otherwise loses a scrollbar's width at the right edge). Playwright talks to
+// it over the pipe and takes its first tab, about:blank.
 const profile = mkdtempSync(join(tmpdir(), 'weft-dashboard-chromium-'));
 let context;
 try {
   context = await chromium.launchPersistentContext(profile, {
     executablePath: opts.chromium,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
+    ignoreDefaultArgs: true,
+    args: ['--headless', '--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu',
+      `--user-data-dir=${profile}`, '--remote-debugging-pipe', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--hide-scrollbars', 'about:blank'],
     viewport: { width: 1400, height: 1000 },
     timeout: remaining(),
   });
