@@ -1,5 +1,5 @@
 // Loads the weft dashboard in Debian's Chromium as a user would and checks that it shows
-// the cluster and updates live.
+// the cluster, updates live and draws its task graph whole.
 // usage: node dashboard_check.mjs URL --workers N --min-done M --screenshot PATH [--timeout S]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +30,34 @@ const remaining = () => Math.max(1000, deadline - Date.now());
 function fail(message) {
   console.error(`dashboard check FAILED: ${message}`);
   process.exitCode = 1;
+}
+
+// Waits for the graph to be drawn, then checks that its panel lies within the viewport
+// once scrolled to, and the drawing within the panel's visible box: nothing cut at an edge.
+async function checkGraphWhole(page) {
+  let layout;
+  try {
+    layout = await (await page.waitForFunction(() => {
+      const graph = document.getElementById('graph');
+      if (!graph.querySelector('circle')) return null;
+      const panel = document.getElementById('graph-section');
+      panel.scrollIntoView({ block: 'nearest' });
+      const box = (e) => {
+        const r = e.getBoundingClientRect();
+        return { left: r.left, top: r.top, right: r.right, bottom: r.bottom };
+      };
+      const root = document.documentElement;
+      return { viewport: { left: 0, top: 0, right: root.clientWidth, bottom: root.clientHeight },
+        panel: box(panel), shown: box(graph.parentElement), graph: box(graph) };
+    }, null, { timeout: remaining(), polling: 100 })).jsonValue();
+  } catch {
+    throw new Error('the task graph was never drawn');
+  }
+  const within = (a, b) => a.left >= b.left - 0.5 && a.top >= b.top - 0.5 &&
+    a.right <= b.right + 0.5 && a.bottom <= b.bottom + 0.5;
+  if (!within(layout.panel, layout.viewport) || !within(layout.graph, layout.shown)) {
+    throw new Error(`the task graph is cut: ${JSON.stringify(layout)}`);
+  }
 }
 
 // Chromium gets these flags and no others (ignoreDefaultArgs: Playwright adds dozens by
@@ -98,6 +126,7 @@ try {
     throw new Error(`/metrics link: HTTP ${metrics.status()}, ${metricsType}`);
   }
 
+  await checkGraphWhole(page);
   await page.screenshot({ path: opts.screenshot, fullPage: true });
   console.log(`dashboard at ${url}: ${last.workers} workers, ${last.done} done, ` +
     `${last.running} running, ${last.failed} failed, status ${last.status}; ` +
