@@ -59,7 +59,10 @@ int main(int argc, char** argv) {
     try {
       std::printf("wave %d: sum %.0f\n", ++waves, weft::get(level[0]));
     } catch (const weft::TaskError& e) {
-      std::printf("wave %d failed: %s\n", ++waves, e.what());
+      // TaskError names the task that failed (not the sum waited for), what it raised and the
+      // worker it ran on: the dashboard's errors panel lists the same.
+      std::printf("wave %d failed: %s raised %s on %s: %s\n", ++waves, e.task_name().c_str(),
+                  e.type_name().c_str(), e.worker().c_str(), e.message().c_str());
     }
     std::fflush(stdout);
   } while (std::chrono::steady_clock::now() - start < std::chrono::duration<double>(seconds));

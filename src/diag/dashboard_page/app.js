@@ -133,10 +133,17 @@
     // The threads runtime sees tasks only when they run: it has no graph to draw.
     if (!graph || graph.nodes.length === 0) {
       $('graph-note').textContent = size ? `${size} tasks: drawn up to 300` : 'no computation';
-      if (graphKey) { svg.innerHTML = ''; svg.setAttribute('width', 0); svg.setAttribute('height', 0); graphKey = ''; }
+      if (graphKey) {
+        svg.innerHTML = '';
+        svg.setAttribute('width', 0);
+        svg.setAttribute('height', 0);
+        svg.removeAttribute('viewBox');
+        graphKey = '';
+      }
       return;
     }
-    const key = graph.nodes.map((n) => n.id + n.state).join() + '|' + graph.edges.length;
+    const room = svg.parentElement.clientWidth;
+    const key = room + '|' + graph.nodes.map((n) => n.id + n.state).join() + '|' + graph.edges.length;
     if (key === graphKey) return;
     graphKey = key;
     const deps = new Map(graph.nodes.map((n) => [n.id, []]));
@@ -153,7 +160,12 @@
     for (const n of graph.nodes) (layers[depthOf(n.id)] ||= []).push(n);
     // Top to bottom, one row per depth: the first row packed, each node below placed under
     // its dependencies' mean position (sorted by it, so few edges cross), kept dx apart.
-    const dx = 22, dy = 44, r = 7, pad = 18, label = 90;
+    // The widest row fits the panel (nodes closer and smaller, labels as they are); a graph
+    // wider still, its rows pushed apart, is scaled down by the viewBox rather than cut.
+    const dy = 44, pad = 18, label = 90;
+    const widest = Math.max(...layers.map((l) => l.length));
+    const fit = widest > 1 ? (room - label - 2 * pad) / (widest - 1) : Infinity;
+    const dx = Math.max(4, Math.min(22, fit)), r = Math.min(7, dx / 3);
     const pos = new Map();
     let right = 0;
     layers.forEach((layer, y) => {
@@ -177,12 +189,13 @@
     });
     const nodes = graph.nodes.map((n) => {
       const [x, y] = pos.get(n.id);
-      return `<circle cx="${x}" cy="${y}" r="${r}" fill="${STATE_COLOR[n.state] || '#999'}" stroke="${colorOf(n.name)}" stroke-width="2">` +
+      return `<circle cx="${x}" cy="${y}" r="${r}" fill="${STATE_COLOR[n.state] || '#999'}" stroke="${colorOf(n.name)}" stroke-width="${Math.min(2, r / 3)}">` +
         `<title>${esc(n.name)} ${esc(n.id)}: ${n.state}</title></circle>`;
     });
     const labels = layers.map((l, y) => `<text x="0" y="${pad + y * dy + 4}">${esc(l[0].name)}</text>`);
     svg.setAttribute('width', width);
     svg.setAttribute('height', height);
+    svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
     svg.innerHTML = edges.join('') + nodes.join('') + labels.join('');
     $('graph-note').textContent = `${graph.nodes.length} tasks · waiting grey, running blue, done green, failed red`;
   }
