@@ -17,9 +17,9 @@
 //  - a group drained to its last 1,024 ids after it had been filled to a sixteenth (or
 //    drained empty), other than the one being filled, hands its ids to the map and is
 //    dropped, so a few long-lived ids do not pin 2 MiB each. Not sooner: the tasks still
-//    running when a group drains are the ones looked up most. One dropped group's slots are kept
-//    for the next group, so a client that drains its group between small graphs does not pay for 2
-//    MiB of fresh slots each time.
+//    running when a group drains are the ones looked up most.
+// One dropped group's slots are kept for the next group, so a client that drains its group
+// between small graphs does not pay for 2 MiB of fresh slots each time.
 #pragma once
 
 #include <array>
