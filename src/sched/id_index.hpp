@@ -54,7 +54,7 @@ class IdIndex {
     return sparse_.size() == 0 ? kNotFound : sparse_.find(key, key_of);
   }
 
-  // REQUIRES: `key` is absent.
+  // REQUIRES: `key` is absent, and no other key has `index` (indices name records).
   void insert(std::uint64_t key, std::uint32_t index) {
     std::uint32_t g = group_of(key);
     if (g == kNotFound && worth_new_group(key)) {
