@@ -1,0 +1,169 @@
+// Actor calls on the direct same-node link (net/direct.hpp), through the public API on a
+// local cluster: order per caller (several threads, and tasks calling over ZeroMQ at the
+// same time), errors, kills, a worker killed mid-call, and the fallback to ZeroMQ when the
+// link is switched off (WEFT_DIRECT_ACTORS=0).
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <weft/weft.hpp>
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// Checks that each caller's calls arrive in the order it made them.
+struct Ledger {
+  std::map<int, int> last;
+  bool note(int caller, int seq) {
+    const bool in_order = seq == last[caller] + 1;
+    last[caller] = seq;
+    return in_order;
+  }
+  int calls() const {
+    int n = 0;
+    for (const auto& [caller, seq] : last) n += seq;
+    return n;
+  }
+  int pid() const { return static_cast<int>(getpid()); }
+  int fail(int code) { throw std::runtime_error("code " + std::to_string(code)); }
+  int nap(int ms) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    return ms;
+  }
+};
+WEFT_ACTOR(Ledger, note, calls, pid, fail, nap);
+
+// Makes `n` calls as `caller` from a task; over ZeroMQ when `zeromq` (this worker process's
+// client is made by its first actor call, and reads the switch then). Returns how many
+// arrived in order.
+int note_from_task(weft::Actor<Ledger> ledger, int caller, int n, bool zeromq) {
+  if (zeromq) ::setenv("WEFT_DIRECT_ACTORS", "0", 1);
+  std::vector<weft::Ref<bool>> refs;
+  for (int i = 1; i <= n; ++i) refs.push_back(ledger.call(&Ledger::note, caller, i));
+  int ok = 0;
+  for (bool b : weft::get(refs)) ok += b ? 1 : 0;
+  return ok;
+}
+WEFT_REMOTE(note_from_task);
+
+// Connected direct links on this host (/proc/net/unix lists both ends, with the name).
+int direct_links_open() {
+  std::ifstream in("/proc/net/unix");
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    if (line.find("@weft-actors ") != std::string::npos && line.find(" 03 ") != std::string::npos) {
+      ++n;
+    }
+  }
+  return n;
+}
+
+// Calls from several program threads and from tasks (on the workers' own clients, half of
+// them over ZeroMQ) at once: every caller's calls run in its order.
+void expect_order_per_caller() {
+  auto ledger = weft::actor<Ledger>();
+  constexpr int kThreads = 4;
+  constexpr int kCalls = 300;
+  std::vector<weft::Ref<int>> from_tasks;
+  for (int t = 0; t < 4; ++t) {
+    from_tasks.push_back(weft::remote(note_from_task, ledger, 100 + t, kCalls, t % 2 == 0));
+  }
+  std::vector<std::thread> threads;
+  std::vector<int> in_order(kThreads, 0);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<weft::Ref<bool>> refs;
+      for (int i = 1; i <= kCalls; ++i) refs.push_back(ledger.call(&Ledger::note, t, i));
+      for (bool b : weft::get(refs)) in_order[t] += b ? 1 : 0;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(in_order[t], kCalls) << "thread " << t;
+  for (int n : weft::get(from_tasks)) EXPECT_EQ(n, kCalls);
+  EXPECT_EQ(weft::get(ledger.call(&Ledger::calls)), 8 * kCalls);
+}
+
+TEST(ActorDirect, CallsKeepEachCallersOrder) {
+  auto rt = weft::init("processes:2");
+  expect_order_per_caller();
+  EXPECT_GT(direct_links_open(), 0) << "the calls did not take the direct link";
+}
+
+TEST(ActorDirect, SwitchedOffCallsTakeZeroMQ) {
+  ::setenv("WEFT_DIRECT_ACTORS", "0", 1);
+  {
+    auto rt = weft::init("processes:2");
+    auto ledger = weft::actor<Ledger>();
+    EXPECT_TRUE(weft::get(ledger.call(&Ledger::note, 1, 1)));
+    EXPECT_EQ(direct_links_open(), 0);
+    expect_order_per_caller();
+  }
+  ::unsetenv("WEFT_DIRECT_ACTORS");
+}
+
+TEST(ActorDirect, ErrorsNameTheMethodAndTheWorker) {
+  auto rt = weft::init("processes:2");
+  auto ledger = weft::actor<Ledger>();
+  EXPECT_TRUE(weft::get(ledger.call(&Ledger::note, 1, 1)));
+  try {
+    weft::get(ledger.call(&Ledger::fail, 7));
+    FAIL() << "expected a TaskError";
+  } catch (const weft::TaskError& e) {
+    EXPECT_EQ(e.type_name(), "std::runtime_error");
+    EXPECT_EQ(e.message(), "code 7");
+    EXPECT_EQ(e.task_name(), "Ledger::fail");
+    EXPECT_NE(e.worker().find("worker-"), std::string::npos) << e.worker();
+  }
+  EXPECT_TRUE(weft::get(ledger.call(&Ledger::note, 1, 2)));
+  EXPECT_GT(direct_links_open(), 0);
+}
+
+// Calls still queued on the worker when a kill arrives are refused, as over ZeroMQ; those
+// answered before it stand, and every call after it fails.
+TEST(ActorDirect, CallsAfterAKillFail) {
+  auto rt = weft::init("processes:2");
+  auto ledger = weft::actor<Ledger>();
+  std::vector<weft::Ref<bool>> before;
+  for (int i = 1; i <= 50; ++i) before.push_back(ledger.call(&Ledger::note, 1, i));
+  for (bool b : weft::get(before)) EXPECT_TRUE(b);
+  ledger.kill();
+  for (int i = 51; i <= 53; ++i)
+    EXPECT_THROW(weft::get(ledger.call(&Ledger::note, 1, i)), weft::Error);
+}
+
+TEST(ActorDirect, AWorkerKilledMidCallFailsTheCall) {
+  auto rt = weft::init("processes:2");
+  auto ledger = weft::actor<Ledger>();
+  const int worker = weft::get(ledger.call(&Ledger::pid));
+  weft::Ref<int> in_flight = ledger.call(&Ledger::nap, 5000);
+  std::this_thread::sleep_for(200ms);
+  ASSERT_EQ(::kill(worker, SIGKILL), 0);
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    weft::get(in_flight);
+    FAIL() << "the call on the killed worker returned";
+  } catch (const weft::ActorDiedError& e) {
+    EXPECT_FALSE(e.restarted()) << e.what();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
+  EXPECT_THROW(weft::get(ledger.call(&Ledger::calls)), weft::Error);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (std::getenv("WEFT_ROLE") != nullptr) weft::init(argc, argv);  // a worker: never returns
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
