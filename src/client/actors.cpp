@@ -221,11 +221,11 @@ void Cluster::on_direct_readable(std::uint32_t worker) {
   const bool open = peer.direct->read_available();
   std::vector<Buffer> parts;
   try {
-    while (peer.direct && peer.direct->next(parts)) on_data_message(worker, parts);
+    while (peer.direct->next(parts)) on_data_message(worker, parts);
   } catch (const Error& e) {
     return drop_direct(peer, worker, e.what());
   }
-  if (!open) drop_direct(peer, worker, "the worker closed it");
+  if (!open) drop_direct(peer, worker, peer.direct->partial() ? "closed mid-message" : "");
 }
 
 // Calls already sent on the link fail when the scheduler reports the worker gone (a worker
@@ -233,7 +233,12 @@ void Cluster::on_direct_readable(std::uint32_t worker) {
 // ZeroMQ.
 void Cluster::drop_direct(Peer& peer, std::uint32_t worker, const std::string& why) {
   if (!peer.direct) return;
-  diag::log_debug("direct link to worker %u closed: %s", worker, why.c_str());
+  // A worker that exits closes its links: routine. Anything else is worth a line.
+  if (why.empty()) {
+    diag::log_debug("direct link to worker %u closed", worker);
+  } else {
+    diag::log_warn("dropped the direct link to worker %u: %s", worker, why.c_str());
+  }
   peer.direct.reset();
 }
 

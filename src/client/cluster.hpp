@@ -192,7 +192,7 @@ class Cluster final : public Backend {
   // The worker's direct link, made on first use; null when calls to it go over ZeroMQ.
   net::DirectChannel* direct_link(std::uint32_t worker);
   void on_direct_readable(std::uint32_t worker);
-  void drop_direct(Peer& peer, std::uint32_t worker, const std::string& why);
+  void drop_direct(Peer& peer, std::uint32_t worker, const std::string& why);  // "": it closed
   void flush_fetches();
   void defer(std::vector<net::PutDone> done, std::vector<std::uint64_t> releases);
   void flush_deferred();

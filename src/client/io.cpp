@@ -56,7 +56,7 @@ void Cluster::io_loop() {
         // What this turn queued goes out now, a batch per link. A call lost with a broken
         // link counts as sent: the scheduler's word that its worker left fails it.
         if (peer.direct && peer.direct->wants_write() && !peer.direct->flush()) {
-          drop_direct(peer, id, "the worker closed it");
+          drop_direct(peer, id, "");
         }
         if (!peer.direct) continue;
         const short events = ZMQ_POLLIN | (peer.direct->wants_write() ? ZMQ_POLLOUT : 0);
@@ -94,7 +94,7 @@ void Cluster::io_loop() {
         auto it = peers_.find(item_direct[i]);
         if (revents == 0 || it == peers_.end() || !it->second.direct) continue;
         if ((revents & ZMQ_POLLOUT) != 0 && !it->second.direct->flush()) {
-          drop_direct(it->second, item_direct[i], "the worker closed it");
+          drop_direct(it->second, item_direct[i], "");
           continue;
         }
         if ((revents & (ZMQ_POLLIN | ZMQ_POLLERR)) != 0) on_direct_readable(item_direct[i]);

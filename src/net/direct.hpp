@@ -88,6 +88,8 @@ class DirectChannel {
   // The next complete message in `parts`; false when none is complete yet. Throws
   // ProtocolError for a malformed frame (the connection must then be dropped).
   bool next(std::vector<Buffer>& parts);
+  // True when bytes of an incomplete message were read (a peer that closes now cut it).
+  bool partial() const noexcept { return in_.size() > in_start_; }
 
  private:
   int fd_;

@@ -72,7 +72,7 @@ void Worker::read_direct(std::uint64_t id) {
   const bool open = link.channel->read_available();
   std::vector<Buffer> parts;
   try {
-    while (direct_links_.count(id) > 0 && link.channel->next(parts)) {
+    while (link.channel->next(parts)) {
       if (link.handshake) {
         link.handshake->finish(*link.channel, parts);
         link.handshake.reset();
@@ -87,7 +87,7 @@ void Worker::read_direct(std::uint64_t id) {
   } catch (const Error& e) {
     return drop_direct(id, e.what());
   }
-  if (!open) drop_direct(id, {});
+  if (!open) drop_direct(id, link.channel->partial() ? "closed mid-message" : "");
 }
 
 void Worker::drop_direct(std::uint64_t id, const std::string& why) {

@@ -17,6 +17,8 @@
 
 #include <weft/weft.hpp>
 
+#include "net/direct.hpp"
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -67,6 +69,21 @@ int direct_links_open() {
     }
   }
   return n;
+}
+
+// The data addresses of the workers listening for direct links on this host.
+std::vector<std::string> direct_listeners() {
+  std::ifstream in("/proc/net/unix");
+  std::string line;
+  std::vector<std::string> out;
+  const std::string prefix = "@weft-actors ";
+  while (std::getline(in, line)) {
+    const std::size_t at = line.find(prefix);
+    if (at != std::string::npos && line.find(" 01 ") != std::string::npos) {
+      out.push_back(line.substr(at + prefix.size()));
+    }
+  }
+  return out;
 }
 
 // Calls from several program threads and from tasks (on the workers' own clients, half of
@@ -158,6 +175,36 @@ TEST(ActorDirect, AWorkerKilledMidCallFailsTheCall) {
   }
   EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
   EXPECT_THROW(weft::get(ledger.call(&Ledger::calls)), weft::Error);
+}
+
+// Garbage on a direct link (after a valid handshake: this process holds the cluster's key)
+// costs the worker that link and a log line, nothing more: its actor goes on answering.
+TEST(ActorDirect, BadInputOnALinkDropsOnlyThatLink) {
+  auto rt = weft::init("processes:2");
+  auto ledger = weft::actor<Ledger>();
+  EXPECT_TRUE(weft::get(ledger.call(&Ledger::note, 1, 1)));
+  const std::vector<std::string> workers = direct_listeners();
+  ASSERT_FALSE(workers.empty());
+  const std::vector<weft::Buffer> bad_header{weft::Buffer::copy("garbage!", 8),
+                                             weft::Buffer::copy("x", 1)};
+  const std::uint8_t no_parts[4] = {0, 0, 0, 0};
+  const std::uint8_t truncated[14] = {1, 0, 0, 0, 100, 0, 0, 0, 0, 0, 0, 0, 'a', 'b'};
+  for (const std::string& worker : workers) {
+    auto link = weft::net::connect_direct(worker, 2000ms);
+    link->send(weft::net::Kind::kActorCall, weft::net::Ids{{1, 2}});  // a body of another type:
+    ASSERT_TRUE(link->flush());  // that message is dropped, the link stays
+    ASSERT_EQ(::write(link->fd(), no_parts, sizeof no_parts), 4);  // a bad frame: link dropped
+    auto other = weft::net::connect_direct(worker, 2000ms);
+    other->send_parts(bad_header);  // not a weft message: link dropped
+    ASSERT_TRUE(other->flush());
+    auto cut = weft::net::connect_direct(worker, 2000ms);
+    ASSERT_EQ(::write(cut->fd(), truncated, sizeof truncated), 14);
+    cut.reset();  // closed mid-message: link dropped
+  }
+  std::vector<weft::Ref<bool>> after;
+  for (int i = 2; i <= 20; ++i) after.push_back(ledger.call(&Ledger::note, 1, i));
+  for (bool b : weft::get(after)) EXPECT_TRUE(b);
+  EXPECT_EQ(direct_listeners().size(), workers.size()) << "a worker went away";
 }
 
 }  // namespace
