@@ -252,14 +252,16 @@ namespace {
 std::vector<Buffer> await_message(DirectChannel& channel,
                                   std::chrono::steady_clock::time_point deadline) {
   std::vector<Buffer> parts;
-  while (!channel.next(parts)) {
+  for (bool open = true; !channel.next(parts);) {
+    // A message that arrived whole just before the close still counts.
+    if (!open) throw Error("the worker closed the connection");
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     pollfd p{channel.fd(), POLLIN, 0};
     if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count()) + 1) <= 0) {
       throw Error("the worker did not answer the handshake in time");
     }
-    if (!channel.read_available()) throw Error("the worker closed the connection");
+    open = channel.read_available();
   }
   return parts;
 }

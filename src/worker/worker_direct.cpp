@@ -41,7 +41,7 @@ void Worker::poll_direct(std::vector<zmq::pollitem_t>& items) {
 
 void Worker::on_direct_events(std::span<const zmq::pollitem_t> items) {
   if (!direct_ || items.empty()) return;
-  // Handling one link may drop another (an answer that cannot be sent): look them up by id.
+  // By id, in the order poll_direct listed them: a link may have been dropped meanwhile.
   const std::vector<std::uint64_t>& order = direct_polled_;
   for (std::size_t i = 0; i < order.size() && i + 1 < items.size(); ++i) {
     const short revents = items[i + 1].revents;

@@ -145,7 +145,7 @@ class Server {
     for (int i = 0; i < 2000 && !channel.next(parts); ++i) {
       pollfd p{channel.fd(), POLLIN, 0};
       ::poll(&p, 1, 1);
-      if (!channel.read_available()) return false;
+      channel.read_available();
     }
     try {
       handshake.finish(channel, parts);
@@ -159,6 +159,7 @@ class Server {
   bool admitted_ = false;
 };
 
+// Names are per test: ctest runs this binary's tests as parallel processes.
 TEST(DirectLinkTest, AClientWithTheKeyIsAdmitted) {
   net::use_cluster_key(net::generate_keys());
   Server server("tcp://test-admitted:1");
