@@ -9,11 +9,19 @@
 #include <string>
 
 #include "client/cluster.hpp"
+#include "diag/log.hpp"
 #include "net/wire.hpp"
 #include "weft/actor.hpp"
 #include "weft/error.hpp"
 
 namespace weft::detail {
+namespace {
+
+// Connecting is local and answered by the worker's I/O thread at once; this bounds how long
+// a wedged worker can hold this client's I/O thread before its calls take ZeroMQ instead.
+constexpr auto kDirectConnectTimeout = std::chrono::milliseconds(1000);
+
+}  // namespace
 
 struct RemoteActor {
   Cluster* cluster = nullptr;
@@ -175,12 +183,63 @@ void Cluster::send_actor_call(ActorRoute& route, net::ActorCall call) {
     return;
   }
   if (route.target != 0) call.actor = route.target;  // a restarted instance
+  net::DirectChannel* direct = direct_link(route.worker);
+  // On the direct link, written at the end of the I/O thread's turn (Cluster::io_loop).
   if (call.call == 0) {
-    net::send(data_socket(route.worker), "", net::Kind::kActorKill, net::Ids{{call.actor}});
-  } else {
-    net::send(data_socket(route.worker), "", net::Kind::kActorCall, call);
-    if (auto e = entries_.find(call.call); e != entries_.end()) e->second.sent = true;
+    const net::Ids kill{{call.actor}};
+    if (direct == nullptr) {
+      net::send(data_socket(route.worker), "", net::Kind::kActorKill, kill);
+    } else {
+      direct->send(net::Kind::kActorKill, kill);
+    }
+    return;
   }
+  if (direct == nullptr) {
+    net::send(data_socket(route.worker), "", net::Kind::kActorCall, call);
+  } else {
+    direct->send(net::Kind::kActorCall, call);
+  }
+  if (auto e = entries_.find(call.call); e != entries_.end()) e->second.sent = true;
+}
+
+net::DirectChannel* Cluster::direct_link(std::uint32_t worker) {
+  Peer& peer = peers_.at(worker);
+  if (peer.direct_tried) return peer.direct.get();
+  peer.direct_tried = true;
+  if (!direct_enabled_ || peer.info.node != store::node_id()) return nullptr;
+  try {
+    peer.direct = net::connect_direct(peer.info.data_address, kDirectConnectTimeout);
+  } catch (const Error& e) {
+    diag::log_info("actor calls to worker %u go over ZeroMQ: no direct link (%s)", worker,
+                   e.what());
+  }
+  return peer.direct.get();
+}
+
+void Cluster::on_direct_readable(std::uint32_t worker) {
+  Peer& peer = peers_.at(worker);
+  const bool open = peer.direct->read_available();
+  std::vector<Buffer> parts;
+  try {
+    while (peer.direct->next(parts)) on_data_message(worker, parts);
+  } catch (const Error& e) {
+    return drop_direct(peer, worker, e.what());
+  }
+  if (!open) drop_direct(peer, worker, peer.direct->partial() ? "closed mid-message" : "");
+}
+
+// Calls already sent on the link fail when the scheduler reports the worker gone (a worker
+// closes links only when it exits, or when a client breaks the protocol); later calls take
+// ZeroMQ.
+void Cluster::drop_direct(Peer& peer, std::uint32_t worker, const std::string& why) {
+  if (!peer.direct) return;
+  // A worker that exits closes its links: routine. Anything else is worth a line.
+  if (why.empty()) {
+    diag::log_debug("direct link to worker %u closed", worker);
+  } else {
+    diag::log_warn("dropped the direct link to worker %u: %s", worker, why.c_str());
+  }
+  peer.direct.reset();
 }
 
 // The factory task's result arrived: the actor's address. Calls made meanwhile go now, in

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <string>
 #include <thread>
@@ -70,6 +71,8 @@ Cluster::Cluster(const Options& options)
                       "' is not valid: expected tcp://HOST:PORT or ipc://PATH");
   }
   lost_after_ = options.timeout;
+  const char* direct = std::getenv("WEFT_DIRECT_ACTORS");
+  direct_enabled_ = direct == nullptr || std::string(direct) != "0";
   diag::set_log_process("client");
   scheduler_.connect(address_);
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

@@ -31,6 +31,7 @@
 
 #include "exec/thread_pool.hpp"
 #include "net/chunks.hpp"
+#include "net/direct.hpp"
 #include "net/protocol.hpp"
 #include "store/shared_memory.hpp"
 #include "weft/detail/actor_registry.hpp"
@@ -122,6 +123,10 @@ class Cluster final : public Backend {
   struct Peer {
     net::WorkerInfo info;
     std::unique_ptr<zmq::socket_t> data;  // connected on first use
+    // Actor calls to a worker on this node go over a direct link (net/direct.hpp), made
+    // before the first one is sent so that one client's calls to it never take two ways.
+    std::unique_ptr<net::DirectChannel> direct;
+    bool direct_tried = false;
   };
   struct Lookup {
     std::string name;
@@ -184,6 +189,10 @@ class Cluster final : public Backend {
   void reroute_actors(const std::vector<std::uint32_t>& left);
   void restart_actor(std::uint64_t actor, ActorRoute& route);
   void send_actor_call(ActorRoute& route, net::ActorCall call);
+  // The worker's direct link, made on first use; null when calls to it go over ZeroMQ.
+  net::DirectChannel* direct_link(std::uint32_t worker);
+  void on_direct_readable(std::uint32_t worker);
+  void drop_direct(Peer& peer, std::uint32_t worker, const std::string& why);  // "": it closed
   void flush_fetches();
   void defer(std::vector<net::PutDone> done, std::vector<std::uint64_t> releases);
   void flush_deferred();
@@ -202,6 +211,9 @@ class Cluster final : public Backend {
   int wake_fd_ = -1;
   std::thread io_;
   std::atomic<bool> stop_{false};
+  // WEFT_DIRECT_ACTORS=0 sends every actor call over ZeroMQ (to compare, or to rule the
+  // direct link out).
+  bool direct_enabled_ = true;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;    // welcome, workers joining, puts completing

@@ -39,16 +39,29 @@ void Cluster::io_loop() {
   std::vector<Buffer> parts;
   std::vector<zmq::pollitem_t> items;
   std::vector<std::uint32_t> item_peer;
+  std::vector<std::uint32_t> item_direct;
   while (!stop_.load()) {
     try {
       items.clear();
       item_peer.clear();
+      item_direct.clear();
       items.push_back({scheduler_.handle(), 0, ZMQ_POLLIN, 0});
       items.push_back({nullptr, wake_fd_, ZMQ_POLLIN, 0});
       for (auto& [id, peer] : peers_) {
         if (!peer.data) continue;
         items.push_back({peer.data->handle(), 0, ZMQ_POLLIN, 0});
         item_peer.push_back(id);
+      }
+      for (auto& [id, peer] : peers_) {
+        // What this turn queued goes out now, a batch per link. A call lost with a broken
+        // link counts as sent: the scheduler's word that its worker left fails it.
+        if (peer.direct && peer.direct->wants_write() && !peer.direct->flush()) {
+          drop_direct(peer, id, "");
+        }
+        if (!peer.direct) continue;
+        const short events = ZMQ_POLLIN | (peer.direct->wants_write() ? ZMQ_POLLOUT : 0);
+        items.push_back({nullptr, peer.direct->fd(), events, 0});
+        item_direct.push_back(id);
       }
       auto timeout = std::chrono::milliseconds(100);
       if (!deferred_done_.empty() || !deferred_releases_.empty()) timeout = kDeferFor;
@@ -76,6 +89,16 @@ void Cluster::io_loop() {
         if (it == peers_.end() || !it->second.data) continue;
         while (net::receive(*it->second.data, parts)) on_data_message(item_peer[i], parts);
       }
+      for (std::size_t i = 0; i < item_direct.size(); ++i) {
+        const short revents = items[i + 2 + item_peer.size()].revents;
+        auto it = peers_.find(item_direct[i]);
+        if (revents == 0 || it == peers_.end() || !it->second.direct) continue;
+        if ((revents & ZMQ_POLLOUT) != 0 && !it->second.direct->flush()) {
+          drop_direct(it->second, item_direct[i], "");
+          continue;
+        }
+        if ((revents & (ZMQ_POLLIN | ZMQ_POLLERR)) != 0) on_direct_readable(item_direct[i]);
+      }
       flush_fetches();
 
       const auto now = std::chrono::steady_clock::now();
@@ -101,6 +124,9 @@ void Cluster::io_loop() {
     std::swap(last, outbox_);
   }
   flush_outbox(last);
+  for (auto& [id, peer] : peers_) {
+    if (peer.direct) peer.direct->flush();  // a last kill, say
+  }
   flush_deferred();
   net::send(scheduler_, "", net::Kind::kGoodbye, net::Empty{});
   fail_all("the weft runtime was shut down");

@@ -140,10 +140,12 @@ void Server::on_message(const std::string& from, int fd, std::vector<Buffer>& pa
         lost_workers_.erase(from);
         return;
       }
-      // A client's last releases and goodbye may still be queued when its closed connection
-      // is reported (disconnections are handled first): expected, so not a warning.
+      // A client's last registrations of actor results (deferred, see Cluster::defer),
+      // releases and goodbye may still be queued when its closed connection is reported
+      // (disconnections are handled first): expected, so not a warning.
       const bool late = kind == net::Kind::kRelease || kind == net::Kind::kGoodbye ||
-                        kind == net::Kind::kHeartbeat || kind == net::Kind::kCancel;
+                        kind == net::Kind::kHeartbeat || kind == net::Kind::kCancel ||
+                        kind == net::Kind::kPutDone;
       diag::log(late ? diag::LogLevel::kDebug : diag::LogLevel::kWarn,
                 "ignored %s from a peer that has not said hello (or has left)",
                 net::to_string(kind));

@@ -44,6 +44,7 @@ Worker::Worker(const Options& o)
   data_.bind("tcp://" + options_.host + ":*");
   data_address_ = net::bound_address(data_);
   set_actor_address(data_address_);
+  open_direct();
   detail::set_worker_scheduler(options_.scheduler);
   scheduler_.connect(options_.scheduler);
   label_ = options_.name.empty() ? "worker-" + std::to_string(getpid()) + "@" + net::host_name()
@@ -82,6 +83,8 @@ int Worker::run(const std::atomic<bool>* stop) {
         items.push_back({peer.data->handle(), 0, ZMQ_POLLIN, 0});
         item_peer.push_back(pid);
       }
+      const std::size_t direct_items = items.size();
+      poll_direct(items);
       net::poll(items, {}, std::chrono::milliseconds(100));
       if ((items[2].revents & ZMQ_POLLIN) != 0) {
         eventfd_t ignored;
@@ -106,6 +109,7 @@ int Worker::run(const std::atomic<bool>* stop) {
         if (it == peers_.end() || !it->second.data) continue;
         while (net::receive(*it->second.data, parts)) on_peer(item_peer[i], parts);
       }
+      on_direct_events(std::span<const zmq::pollitem_t>(items).subspan(direct_items));
       manage_memory();
       if (!deadlines_.empty()) expire_deadlines();
       flush();

@@ -55,7 +55,9 @@ void Worker::reply_actor(const std::string& to, const std::string& node, std::ui
       reply.value.frames = value->message.frames;
     }
   }
-  net::send(data_, to, net::Kind::kActorReply, reply);
+  if (!send_direct(to, net::Kind::kActorReply, reply)) {
+    net::send(data_, to, net::Kind::kActorReply, reply);
+  }
 }
 
 }  // namespace weft::worker

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <deque>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -21,6 +22,7 @@
 
 #include "client/cluster.hpp"
 #include "net/chunks.hpp"
+#include "net/direct.hpp"
 #include "net/wire.hpp"
 #include "store/shared_memory.hpp"
 #include "weft/detail/actor_registry.hpp"
@@ -85,6 +87,19 @@ class Worker {
   void send_metrics();
   void flush();
   zmq::socket_t& peer_socket(std::uint32_t peer);
+  // Direct same-node links for actor calls (worker_direct.cpp).
+  struct DirectLink {
+    std::unique_ptr<net::DirectChannel> channel;
+    std::unique_ptr<net::DirectServerHandshake> handshake;  // until the client proved the key
+  };
+  void open_direct();
+  // Adds the listener and the links to `items`; on_direct_events takes those items back.
+  void poll_direct(std::vector<zmq::pollitem_t>& items);
+  void on_direct_events(std::span<const zmq::pollitem_t> items);
+  void read_direct(std::uint64_t id);
+  void drop_direct(std::uint64_t id, const std::string& why);  // why empty: the client left
+  // Sends `reply` over the direct link `to` names; false when `to` is a ZeroMQ routing id.
+  bool send_direct(const std::string& to, net::Kind kind, const net::ActorReply& reply);
 
   Options options_;
   std::string label_;  // its name: --name, else "worker-PID@host"
@@ -129,6 +144,11 @@ class Worker {
   std::vector<net::Transfer> transfers_;
   std::uint64_t sent_bytes_ = 0;
   std::unordered_map<std::uint32_t, std::vector<std::uint64_t>> fetches_;
+
+  std::unique_ptr<net::DirectListener> direct_;  // null: calls come over ZeroMQ only
+  std::unordered_map<std::uint64_t, DirectLink> direct_links_;
+  std::vector<std::uint64_t> direct_polled_;  // the links in the last poll's items, in order
+  std::uint64_t direct_count_ = 0;
 };
 
 }  // namespace weft::worker
