@@ -70,13 +70,7 @@ class DirectChannel {
   void send_parts(std::span<const Buffer> parts);
   template <class T>
   void send(Kind kind, const T& value) {
-    serde::Message m = serde::encode(value);
-    std::vector<Buffer> parts;
-    parts.reserve(2 + m.frames.size());
-    parts.push_back(header(kind));
-    parts.push_back(std::move(m.body));
-    for (Buffer& f : m.frames) parts.push_back(std::move(f));
-    send_parts(parts);
+    send_parts(message_parts(kind, value));
   }
   // True while queued bytes wait to be written (poll for writing).
   bool wants_write() const noexcept { return !out_.empty() || !small_.empty(); }

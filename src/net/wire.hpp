@@ -61,15 +61,21 @@ zmq::socket_t make_socket(zmq::socket_type type);
 inline constexpr std::size_t kZeroCopyBytes = 16 * 1024;
 void send_parts(zmq::socket_t& socket, std::string_view routing_id, std::span<const Buffer> parts);
 
+// A message's parts: header, encoded body, then the body's out-of-band frames.
 template <class T>
-void send(zmq::socket_t& socket, std::string_view routing_id, Kind kind, const T& value) {
+std::vector<Buffer> message_parts(Kind kind, const T& value) {
   serde::Message m = serde::encode(value);
   std::vector<Buffer> parts;
   parts.reserve(2 + m.frames.size());
   parts.push_back(header(kind));
   parts.push_back(std::move(m.body));
   for (Buffer& f : m.frames) parts.push_back(std::move(f));
-  send_parts(socket, routing_id, parts);
+  return parts;
+}
+
+template <class T>
+void send(zmq::socket_t& socket, std::string_view routing_id, Kind kind, const T& value) {
+  send_parts(socket, routing_id, message_parts(kind, value));
 }
 
 // Receives one multipart message without blocking; false when none is waiting. Each part
