@@ -49,9 +49,14 @@ std::exception_ptr make_task_error(std::exception_ptr e, const std::string& task
   std::string message;
   try {
     std::rethrow_exception(e);
-  } catch (const Error&) {
-    // Already a weft error (a failed get inside the task): it names the task that failed
-    // first, which is what the caller needs to see.
+  } catch (const TaskError&) {
+    // A failed get inside the task: it names the task that failed first (and was logged
+    // there), which is what the caller needs to see.
+    return e;
+  } catch (const Error& ex) {
+    // The task's own typed weft error (a timeout, a dead actor...) reaches the caller as
+    // it is, so that it can be caught by type; the log still names the task.
+    diag::local_task_errors().failed(task_name, backend().worker_name(), type_name, ex.what());
     return e;
   } catch (const std::exception& ex) {
     message = ex.what();

@@ -62,4 +62,13 @@ grep -q "\[failing_tasks\] \[warning\] task 'explode' failed on thread-[01]: std
   "$log" || fail "the program's log lacks the task's error: $(cat "$log")"
 
 many_failures threads:2 failing_tasks
+
+# A task's own weft error (TimeoutError) reaches the caller as that type, and is logged too.
+rm -rf "$work/logs"
+WEFT_RUNTIME=threads:2 WEFT_LOG_DIR=$work/logs timeout 60 "$program" 1 timeout >"$work/out" \
+  2>"$work/err" || fail "program: $(cat "$work/out" "$work/err")"
+grep -qx 'errors: 1 of 1' "$work/out" || fail "program: $(cat "$work/out")"
+log=$(ls "$work"/logs/failing_tasks-*.log 2>/dev/null) || fail "no program log"
+grep -q "\[failing_tasks\] \[warning\] task 'time_out' failed on thread-[01]: weft::TimeoutError: .*waited too long for part 0" \
+  "$log" || fail "the program's log lacks the task's weft error: $(cat "$log")"
 echo PASS
